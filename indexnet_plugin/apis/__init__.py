@@ -1,0 +1,1 @@
+"""User-facing APIs: inference, command line and export."""

@@ -1,0 +1,2 @@
+"""Datasets and data-pipeline transforms of indexnet_plugin."""
+from . import transforms  # noqa: F401

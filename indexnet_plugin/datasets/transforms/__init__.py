@@ -1,0 +1,1 @@
+"""Data-pipeline transforms of indexnet_plugin (both augmentation schemes)."""

@@ -1,0 +1,1 @@
+"""Models of indexnet_plugin: encoder, decoder and mattor."""
