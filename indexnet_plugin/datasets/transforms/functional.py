@@ -117,8 +117,11 @@ def trimap_by_distance(alpha: np.ndarray, dist_thr: float) -> np.ndarray:
     fractional alpha pixels.
 
     A pixel is unknown when its Euclidean distance to the nearest pixel with
-    ``0 < alpha < 255`` is at most ``dist_thr``; the other pixels are
-    foreground where ``alpha == 255`` and background elsewhere. The exact
+    ``0 < alpha < 255`` is at most ``dist_thr``, exactly (MMEditing's
+    ``GenerateTrimapWithDistTransform`` flips the pixels at distance exactly
+    ``dist_thr`` from call to call with OpenCV's float noise); the other
+    pixels are foreground where ``alpha == 255`` and background elsewhere.
+    The exact
     distance transform only runs on the bounding box of the fractional pixels
     grown by ``dist_thr``, since every pixel outside is farther than
     ``dist_thr`` from all of them.
@@ -131,7 +134,7 @@ def trimap_by_distance(alpha: np.ndarray, dist_thr: float) -> np.ndarray:
         np.ndarray: ``uint8`` trimap of the shape of ``alpha``.
     """
     alpha2d = alpha_2d(alpha)
-    trimap = cv2.compare(alpha2d, 255, cv2.CMP_EQ)
+    trimap = (alpha2d == 255).view(np.uint8) * np.uint8(255)
     unknown = unknown_mask(alpha2d)
     x, y, w, h = cv2.boundingRect(unknown)
     if w:
@@ -142,7 +145,12 @@ def trimap_by_distance(alpha: np.ndarray, dist_thr: float) -> np.ndarray:
         known = cv2.bitwise_not(unknown[top:bottom, left:right])
         dist = cv2.distanceTransform(known, cv2.DIST_L2,
                                      cv2.DIST_MASK_PRECISE)
-        trimap[top:bottom, left:right][dist <= dist_thr] = 128
+        # Distances are square roots of integers k, computed with float
+        # noise that varies between calls (7 comes out as 7.0000005 or 7):
+        # compare against the midpoint between the largest k within the
+        # threshold and the next one, so that dist <= dist_thr holds exactly.
+        limit = np.sqrt(np.floor(dist_thr * dist_thr) + 0.5)
+        trimap[top:bottom, left:right][dist <= limit] = 128
     return trimap.reshape(alpha.shape)
 
 

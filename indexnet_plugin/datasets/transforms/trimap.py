@@ -116,7 +116,9 @@ class GenerateTrimapWithDistTransform(BaseTransform):
     elsewhere. ``thr`` is drawn from ``[1, dist_thr)`` with ``random=True``
     and is ``dist_thr`` otherwise. Given the same ``thr`` the trimap equals
     that of MMEditing's ``GenerateTrimapWithDistTransform`` (and a seed
-    gives the same ``thr``); the distance transform here is restricted to
+    gives the same ``thr``) except at pixels at distance exactly ``thr``,
+    which are always unknown here and unknown or not in MMEditing depending
+    on OpenCV's float noise. The distance transform here is restricted to
     the region it can change, which makes it faster.
 
     Required Keys:
