@@ -1,0 +1,518 @@
+"""Alpha matting with a trained trimap-based mattor: build, load, predict.
+
+Typical use::
+
+    from indexnet_plugin.apis import init_predictor
+    predictor = init_predictor('configs/indexnet_mobv2.py', 'indexnet.pth')
+    alpha = predictor.predict('cat.jpg', 'cat_trimap.png')  # uint8 (H, W)
+
+The predictor reproduces mmedit's test-time behaviour of the same model
+(normalisation, resize to a multiple of ``size_divisor`` by interpolation or
+reflect padding, restoring the size, clamping, writing back the trimap's known
+regions, rounding to ``uint8``) and adds:
+
+* batching: inputs whose network input size is the same are stacked (in
+  ``interp`` mode every image of 100x130 to 127x159 pixels maps to 96x128),
+  so a batch gives the same alphas as one-by-one prediction;
+* bounded memory: a network input of at most ``max_pixels`` pixels runs in
+  one piece; a larger one runs in overlapping ``tile_size`` tiles blended
+  with linear ramps, tiles without unknown pixels skipped;
+* a fast network (:mod:`.fast`): batch norms folded, TorchScript frozen,
+  verified to match the plain network within 1e-4.
+"""
+import dataclasses
+import math
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import DefaultScope
+from mmengine.utils import import_modules_from_strings
+
+from ..registry import MODELS
+from .fast import build_fast_network
+from .io import ArrayOrPath, MattingInputError, load_pair
+
+Network = Callable[[torch.Tensor], torch.Tensor]
+
+# The team's IndexNet (MobileNetV2, M2O index blocks) for the released
+# OpenMMLab Comp-1k checkpoints, used when no config is given.
+DEFAULT_MODEL = dict(
+    type='indexnet_plugin.IndexNet',
+    data_preprocessor=dict(
+        type='MattorPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        proc_trimap='rescale_to_zero_one'),
+    backbone=dict(
+        type='SimpleEncoderDecoder',
+        encoder=dict(
+            type='indexnet_plugin.IndexNetEncoder',
+            in_channels=4,
+            freeze_bn=True),
+        decoder=dict(type='indexnet_plugin.IndexNetDecoder')),
+    test_cfg=dict(
+        resize_method='interp', resize_mode='bicubic', size_divisor=32))
+
+# 2048 x 2048 network inputs run whole; the fast network's peak there is the
+# memory bound of whole-image inference (see bench/bench_inference.py).
+DEFAULT_MAX_PIXELS = 2048 * 2048
+DEFAULT_TILE_SIZE = 1024
+DEFAULT_TILE_OVERLAP = 256
+
+RESIZE_METHODS = ('interp', 'pad')
+# Divisors of the 0-255 trimap; a division (not a product) like mmedit's.
+TRIMAP_DIVISORS = {'rescale_to_zero_one': 255.0, 'as_is': 1.0}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or does not fit the model."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MattingSettings:
+    """What a mattor does around its network at test time.
+
+    Args:
+        mean: Per-channel mean subtracted from the image, in network order.
+        std: Per-channel standard deviation dividing the image.
+        rgb: Whether the network takes RGB (images arrive BGR).
+        trimap_divisor: Divisor of the 0-255 trimap.
+        resize_method: ``'interp'`` (resize down to a multiple of
+            ``size_divisor``) or ``'pad'`` (pad up to one).
+        resize_mode: Interpolation (``interp``) or padding (``pad``) mode of
+            ``torch.nn.functional``.
+        size_divisor: The network's input sides must be multiples of it.
+
+    Raises:
+        ValueError: An unknown ``resize_method``, a non-positive
+            ``size_divisor`` or a mean/std not of length 3.
+    """
+    mean: Tuple[float, float, float]
+    std: Tuple[float, float, float]
+    rgb: bool
+    trimap_divisor: float
+    resize_method: str
+    resize_mode: str
+    size_divisor: int
+
+    def __post_init__(self):
+        if self.resize_method not in RESIZE_METHODS:
+            raise ValueError(f'resize_method must be one of {RESIZE_METHODS}'
+                             f', got {self.resize_method!r}')
+        if not (isinstance(self.size_divisor, int) and self.size_divisor > 0):
+            raise ValueError('size_divisor must be a positive int, got '
+                             f'{self.size_divisor!r}')
+        if len(self.mean) != 3 or len(self.std) != 3:
+            raise ValueError('mean and std must have 3 values, got '
+                             f'{self.mean!r} and {self.std!r}')
+
+    @classmethod
+    def from_model(cls, model: torch.nn.Module) -> 'MattingSettings':
+        """Read the settings of a mmedit-style mattor.
+
+        Args:
+            model: A mattor with ``data_preprocessor`` (``mean``, ``std``,
+                ``output_channel_order``, ``proc_trimap``) and ``test_cfg``.
+
+        Returns:
+            MattingSettings: The settings.
+
+        Raises:
+            ValueError: An unsupported ``proc_trimap`` or ``test_cfg``.
+        """
+        pre = model.data_preprocessor
+        proc_trimap = getattr(pre, 'proc_trimap', 'rescale_to_zero_one')
+        if proc_trimap not in TRIMAP_DIVISORS:
+            raise ValueError(f'proc_trimap must be one of '
+                             f'{tuple(TRIMAP_DIVISORS)}, got {proc_trimap!r}')
+        order = getattr(pre, 'output_channel_order', 'RGB')
+        test_cfg = model.test_cfg
+        return cls(
+            mean=tuple(float(v) for v in pre.mean.flatten()),
+            std=tuple(float(v) for v in pre.std.flatten()),
+            rgb=order is not None and order.upper() == 'RGB',
+            trimap_divisor=TRIMAP_DIVISORS[proc_trimap],
+            resize_method=test_cfg.get('resize_method', 'interp'),
+            resize_mode=test_cfg.get('resize_mode', 'bicubic'),
+            size_divisor=int(test_cfg.get('size_divisor', 32)))
+
+    def network_size(self, height: int, width: int) -> Tuple[int, int]:
+        """Network input size for an image of the given size."""
+        d = self.size_divisor
+        if self.resize_method == 'interp':
+            return height - height % d, width - width % d
+        return math.ceil(height / d) * d, math.ceil(width / d) * d
+
+
+def _model_config(config: Union[None, str, Path, dict, Config]) -> dict:
+    """Return the model part of a config path, Config or model dict."""
+    if config is None:
+        return ConfigDict(DEFAULT_MODEL)
+    if isinstance(config, (str, Path)):
+        if not Path(config).is_file():
+            raise FileNotFoundError(f"config '{config}': file not found")
+        config = Config.fromfile(str(config))
+    if 'custom_imports' in config:
+        import_modules_from_strings(**config['custom_imports'])
+    model = config['model'] if 'model' in config else config
+    return ConfigDict(model)
+
+
+def _read_checkpoint(checkpoint: Union[str, Path]) -> dict:
+    """Load a local or http(s) checkpoint with ``weights_only=True``."""
+    source = str(checkpoint)
+    if source.startswith(('http://', 'https://')):
+        path = Path(torch.hub.get_dir()) / 'checkpoints' / Path(source).name
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                torch.hub.download_url_to_file(source, str(path))
+            except Exception as error:
+                raise CheckpointError(
+                    f"checkpoint '{source}': download failed ({error})")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint '{source}': file not found")
+    try:
+        loaded = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error) else ''
+        raise CheckpointError(f"checkpoint '{source}': cannot be read "
+                              f'({type(error).__name__}: {reason})')
+    state = loaded.get('state_dict', loaded) if isinstance(loaded,
+                                                           dict) else None
+    if not isinstance(state, dict) or not all(
+            isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(
+            f"checkpoint '{source}': expected a state_dict or a dict with a "
+            "'state_dict' of tensors")
+    # Checkpoints saved from DataParallel wrappers carry a 'module.' prefix.
+    return {k[len('module.'):] if k.startswith('module.') else k: v
+            for k, v in state.items()}
+
+
+def _examples(keys: Sequence[str]) -> str:
+    """A short list of key names for messages."""
+    shown = ', '.join(keys[:3])
+    return shown + (', ...' if len(keys) > 3 else '')
+
+
+def load_weights(model: torch.nn.Module, checkpoint: Union[str,
+                                                           Path]) -> None:
+    """Load a checkpoint into a model, requiring an exact architecture match.
+
+    Accepts old mmedit files (``{'meta': ..., 'state_dict': ...}``), mmengine
+    runner checkpoints and bare state dicts, from a path or an http(s) URL
+    (downloaded once into ``torch.hub``'s cache). BatchNorm's
+    ``num_batches_tracked`` counters may be absent (unused at test time).
+
+    Args:
+        model: The model to load into.
+        checkpoint: Path or URL.
+
+    Raises:
+        CheckpointError: Unreadable file, or keys/shapes that differ from the
+            model's, summarised in one line.
+    """
+    state = _read_checkpoint(checkpoint)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state
+               and not k.endswith('num_batches_tracked')]
+    unexpected = [k for k in state if k not in expected]
+    mismatched = [
+        f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}'
+        for k, v in expected.items() if k in state and state[k].shape != v.shape
+    ]
+    problems = [
+        f'{len(found)} {what} ({_examples(found)})'
+        for what, found in (('missing keys', missing), ('unexpected keys',
+                                                        unexpected),
+                            ('shape mismatches (checkpoint vs model)',
+                             mismatched)) if found
+    ]
+    if problems:
+        raise CheckpointError(
+            f"checkpoint '{checkpoint}': does not fit the model "
+            f"{type(model).__name__} ({'; '.join(problems)}); is it a "
+            'checkpoint of this config?')
+    model.load_state_dict(state, strict=False)
+
+
+def init_model(config: Union[None, str, Path, dict, Config] = None,
+               checkpoint: Optional[Union[str, Path]] = None,
+               device: str = 'cpu') -> torch.nn.Module:
+    """Build a mattor from a config and load its weights.
+
+    Args:
+        config: Config file, ``Config`` or dict holding ``model`` (or the
+            model dict itself); ``None`` uses :data:`DEFAULT_MODEL`.
+        checkpoint: Path or http(s) URL of the weights; ``None`` keeps the
+            initial weights (for tests).
+        device: Torch device.
+
+    Returns:
+        nn.Module: The mattor in eval mode.
+
+    Raises:
+        FileNotFoundError: Missing config file.
+        CheckpointError: See :func:`load_weights`.
+    """
+    model_cfg = _model_config(config)
+    with DefaultScope.overwrite_default_scope('mmedit'):
+        model = MODELS.build(model_cfg)
+    if checkpoint is not None:
+        load_weights(model, checkpoint)
+    return model.to(device).eval()
+
+
+def _ramp(length: int, overlap: int) -> torch.Tensor:
+    """Blending weights along one tile side: linear ramps over the overlap.
+
+    Positive everywhere, so a pixel covered by a single tile keeps that
+    tile's value.
+    """
+    position = torch.arange(length, dtype=torch.float32)
+    ramp = torch.minimum(position + 1, length - position) / (overlap + 1)
+    return ramp.clamp(max=1.0)
+
+
+def _tile_starts(length: int, tile: int, overlap: int) -> List[int]:
+    """Start offsets of tiles covering ``length`` with at least ``overlap``."""
+    if length <= tile:
+        return [0]
+    count = math.ceil((length - overlap) / (tile - overlap))
+    step = (length - tile) / (count - 1)
+    return [round(i * step) for i in range(count)]
+
+
+class MattingPredictor:
+    """Predict alpha mattes with a network and mmedit's test-time rules.
+
+    Args:
+        network: (N, 4, H, W) normalised image + trimap -> (N, 1, H, W)
+            alpha; H and W multiples of ``settings.size_divisor``.
+        settings: Pre- and post-processing, see :class:`MattingSettings`.
+        device: Device of the network.
+        max_pixels: Largest network input (H * W) run in one piece; also the
+            bound on N * H * W of a batch.
+        tile_size: Tile side for larger inputs, a multiple of
+            ``size_divisor``.
+        tile_overlap: Minimum overlap of neighbouring tiles in pixels.
+        batch_size: Most images per network call in :meth:`predict_batch`.
+
+    Raises:
+        ValueError: Invalid tiling or batching arguments.
+    """
+
+    def __init__(self,
+                 network: Network,
+                 settings: MattingSettings,
+                 device: str = 'cpu',
+                 max_pixels: int = DEFAULT_MAX_PIXELS,
+                 tile_size: int = DEFAULT_TILE_SIZE,
+                 tile_overlap: int = DEFAULT_TILE_OVERLAP,
+                 batch_size: int = 4):
+        if tile_size <= 0 or tile_size % settings.size_divisor:
+            raise ValueError('tile_size must be a positive multiple of '
+                             f'{settings.size_divisor}, got {tile_size}')
+        if not 0 <= tile_overlap < tile_size:
+            raise ValueError(f'tile_overlap must be in [0, {tile_size}), got '
+                             f'{tile_overlap}')
+        if max_pixels < tile_size * tile_size:
+            raise ValueError(f'max_pixels must be at least tile_size**2 = '
+                             f'{tile_size * tile_size}, got {max_pixels}')
+        if batch_size < 1:
+            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        self.network = network
+        self.settings = settings
+        self.device = torch.device(device)
+        self.max_pixels = max_pixels
+        self.tile_size = tile_size
+        self.tile_overlap = tile_overlap
+        self.batch_size = batch_size
+        self._mean = torch.tensor(settings.mean).view(3, 1, 1).to(device)
+        self._std = torch.tensor(settings.std).view(3, 1, 1).to(device)
+
+    # ------------------------------------------------------------ public API
+    def predict(self,
+                image: ArrayOrPath,
+                trimap: ArrayOrPath,
+                as_float: bool = False) -> np.ndarray:
+        """Predict the alpha matte of one image.
+
+        Args:
+            image: BGR image path or array (H, W, 3), see
+                :func:`~indexnet_plugin.apis.io.as_image`.
+            trimap: Trimap path or array (H, W) with 0/128/255.
+            as_float: Return float32 in [0, 1] instead of uint8 (the value
+                before rounding, for comparisons).
+
+        Returns:
+            np.ndarray: Alpha (H, W), uint8 (or float32), known trimap
+            regions set to 0 / 255 exactly.
+
+        Raises:
+            MattingInputError: Invalid input, named by file.
+        """
+        return self.predict_batch([image], [trimap], as_float)[0]
+
+    def predict_batch(self,
+                      images: Sequence[ArrayOrPath],
+                      trimaps: Sequence[ArrayOrPath],
+                      as_float: bool = False) -> List[np.ndarray]:
+        """Predict the alpha mattes of images of any sizes.
+
+        Images with the same network input size share network calls of up to
+        ``batch_size`` images and ``max_pixels`` pixels; the results equal
+        :meth:`predict` on each image.
+
+        Args:
+            images: Image paths or arrays.
+            trimaps: Trimap paths or arrays, one per image.
+            as_float: See :meth:`predict`.
+
+        Returns:
+            list[np.ndarray]: One alpha (H, W) per image, in input order.
+
+        Raises:
+            ValueError: Different numbers of images and trimaps.
+            MattingInputError: Any invalid input (nothing is predicted).
+        """
+        if len(images) != len(trimaps):
+            raise ValueError(f'got {len(images)} images but {len(trimaps)} '
+                             'trimaps')
+        pairs = [load_pair(i, t) for i, t in zip(images, trimaps)]
+        for (image, _), source in zip(pairs, images):
+            self._check_size(image.shape[:2], source)
+        alphas: List[Optional[np.ndarray]] = [None] * len(pairs)
+        for indices in self._groups([p[0].shape[:2] for p in pairs]):
+            inputs = torch.cat([self._network_input(*pairs[i])
+                                for i in indices])
+            predictions = self._run(inputs)
+            for i, prediction in zip(indices, predictions):
+                alphas[i] = self._postprocess(prediction, pairs[i][1],
+                                              as_float)
+        return alphas
+
+    # ------------------------------------------------------------- internals
+    def _check_size(self, size: Tuple[int, int], source: ArrayOrPath) -> None:
+        """Refuse images smaller than the size divisor."""
+        d = self.settings.size_divisor
+        if min(size) < d:
+            name = (f"image '{source}'" if isinstance(source, (str, Path))
+                    else 'image array')
+            raise MattingInputError(
+                f'{name} is {size[0]}x{size[1]} (HxW), the network needs at '
+                f'least {d}x{d}')
+
+    def _groups(self, sizes: List[Tuple[int, int]]) -> Iterator[List[int]]:
+        """Indices of images sharing network calls, in order of first use."""
+        by_size = {}
+        for i, (h, w) in enumerate(sizes):
+            by_size.setdefault(self.settings.network_size(h, w), []).append(i)
+        for (h, w), indices in by_size.items():
+            per_call = max(1, min(self.batch_size, self.max_pixels // (h * w)))
+            for start in range(0, len(indices), per_call):
+                yield indices[start:start + per_call]
+
+    def _network_input(self, image: np.ndarray,
+                       trimap: np.ndarray) -> torch.Tensor:
+        """Normalise and resize (or pad) one pair to a (1, 4, H', W') input."""
+        s = self.settings
+        x = torch.from_numpy(image).to(self.device).permute(2, 0, 1)
+        if s.rgb:
+            x = x.flip(0)
+        x = ((x.float() - self._mean) / self._std)[None]
+        t = torch.from_numpy(trimap).to(self.device)[None, None].float()
+        t = t / s.trimap_divisor
+        size = s.network_size(*trimap.shape)
+        if size != trimap.shape:
+            if s.resize_method == 'interp':
+                x = F.interpolate(x, size=size, mode=s.resize_mode)
+                t = F.interpolate(t, size=size, mode='nearest')
+            else:
+                pad = (0, size[1] - trimap.shape[1], 0,
+                       size[0] - trimap.shape[0])
+                x = F.pad(x, pad, mode=s.resize_mode)
+                t = F.pad(t, pad, mode=s.resize_mode)
+        return torch.cat((x, t), dim=1)
+
+    @torch.inference_mode()
+    def _run(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Run the network, tiled when the input exceeds ``max_pixels``."""
+        if inputs.shape[-2] * inputs.shape[-1] <= self.max_pixels:
+            return self.network(inputs)
+        return torch.cat([self._run_tiled(x[None]) for x in inputs])
+
+    def _run_tiled(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Blend overlapping tile predictions of a (1, 4, H, W) input."""
+        height, width = inputs.shape[-2:]
+        tile_h, tile_w = min(self.tile_size, height), min(self.tile_size, width)
+        weight = (_ramp(tile_h, self.tile_overlap)[:, None] *
+                  _ramp(tile_w, self.tile_overlap)[None]).to(inputs.device)
+        total = inputs.new_zeros(height, width)
+        weights = inputs.new_zeros(height, width)
+        trimap = inputs[0, 3]
+        foreground = inputs.new_tensor(255.0) / self.settings.trimap_divisor
+        for top in _tile_starts(height, tile_h, self.tile_overlap):
+            for left in _tile_starts(width, tile_w, self.tile_overlap):
+                rows = slice(top, top + tile_h)
+                cols = slice(left, left + tile_w)
+                known = trimap[rows, cols]
+                # Known pixels are overwritten from the trimap afterwards, so
+                # a tile without unknown pixels contributes nothing.
+                if bool(((known == 0) | (known == foreground)).all()):
+                    continue
+                alpha = self.network(inputs[..., rows, cols])[0, 0]
+                total[rows, cols] += alpha * weight
+                weights[rows, cols] += weight
+        return (total / weights.clamp(min=1e-12))[None, None]
+
+    def _postprocess(self, prediction: torch.Tensor, trimap: np.ndarray,
+                     as_float: bool) -> np.ndarray:
+        """Restore the size, clamp, write back known regions, quantise."""
+        s = self.settings
+        alpha = prediction[None]  # 1, 1, H', W'
+        if alpha.shape[-2:] != trimap.shape:
+            if s.resize_method == 'interp':
+                alpha = F.interpolate(
+                    alpha, size=trimap.shape, mode=s.resize_mode)
+            else:
+                alpha = alpha[..., :trimap.shape[0], :trimap.shape[1]]
+        alpha = alpha[0, 0].clamp(0, 1).cpu().numpy()
+        alpha[trimap == 255] = 1
+        alpha[trimap == 0] = 0
+        if as_float:
+            return alpha
+        return np.round(alpha * 255).astype(np.uint8)
+
+
+def init_predictor(config: Union[None, str, Path, dict, Config] = None,
+                   checkpoint: Optional[Union[str, Path]] = None,
+                   device: str = 'cpu',
+                   fast: bool = True,
+                   **kwargs) -> MattingPredictor:
+    """Build a model, load its weights and wrap it in a predictor.
+
+    Args:
+        config: See :func:`init_model`.
+        checkpoint: See :func:`init_model`.
+        device: Torch device.
+        fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
+            (same output within 1e-4, faster, less memory).
+        **kwargs: Tiling and batching arguments of :class:`MattingPredictor`.
+
+    Returns:
+        MattingPredictor: The predictor.
+    """
+    model = init_model(config, checkpoint, device)
+    network = model.backbone
+    if fast:
+        network = build_fast_network(network, device)
+    return MattingPredictor(network, MattingSettings.from_model(model),
+                            device, **kwargs)

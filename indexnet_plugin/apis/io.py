@@ -1,0 +1,262 @@
+"""Reading and validating the inputs of inference: images, trimaps, folders.
+
+Conventions (the same for files and for arrays handed to the API):
+
+* Images are BGR ``uint8`` arrays of shape (H, W, 3), as ``mmcv.imread``
+  returns them. Grayscale images are replicated to three channels, a fourth
+  (alpha) channel is dropped -- both exactly as ``mmcv.imread(flag='color')``
+  does -- and JPEG EXIF orientation is applied like OpenCV does.
+* 16-bit images and trimaps are converted with ``round(v / 257)``, which maps
+  0 -> 0, 32896 -> 128 and 65535 -> 255 exactly.
+* Trimaps are single-channel ``uint8`` arrays of shape (H, W) with 0 for
+  background, 128 for unknown and 255 for foreground. A trimap stored with
+  three equal colour channels is accepted; one with differing channels is
+  refused. A few stray values (e.g. JPEG noise) are tolerated and, as in
+  mmedit, treated as unknown; more than :data:`MAX_NON_TRIMAP_FRACTION` of
+  them means the file is not a trimap (a photo, an alpha matte) and is
+  refused.
+
+Every problem raises :class:`MattingInputError` whose message names the file
+(or ``image array``/``trimap array``) and what was expected.
+"""
+from pathlib import Path
+from typing import List, Tuple, Union
+
+import cv2
+import numpy as np
+
+ArrayOrPath = Union[np.ndarray, str, Path]
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
+TRIMAP_VALUES = (0, 128, 255)
+MAX_NON_TRIMAP_FRACTION = 0.01
+
+# ANYDEPTH keeps 16 bits, ANYCOLOR keeps gray as gray; unlike IMREAD_UNCHANGED
+# this applies EXIF orientation (as mmcv's 'color' and 'grayscale' flags do)
+# and drops a fourth channel.
+_IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
+
+
+class MattingInputError(ValueError):
+    """An input file or array that cannot be used for matting."""
+
+
+def _is_truncated(data: bytes) -> bool:
+    """Return whether a PNG or JPEG byte string lacks its end marker.
+
+    OpenCV decodes a truncated JPEG without error (the missing part comes out
+    grey), so the end-of-image marker is checked explicitly. In JPEG entropy
+    coded data every 0xFF byte is stuffed, so ``FF D9`` only occurs as a
+    marker.
+    """
+    if data.startswith(b'\x89PNG\r\n\x1a\n'):
+        return b'IEND' not in data[-32:]
+    if data.startswith(b'\xff\xd8'):
+        return b'\xff\xd9' not in data[-1024:]
+    return False
+
+
+def _decode(path: Union[str, Path], what: str) -> np.ndarray:
+    """Read and decode an image file, refusing missing or damaged files."""
+    path = Path(path)
+    if not path.is_file():
+        raise MattingInputError(f"{what} '{path}': file not found")
+    data = path.read_bytes()
+    if not data:
+        raise MattingInputError(f"{what} '{path}': file is empty")
+    if _is_truncated(data):
+        raise MattingInputError(
+            f"{what} '{path}': file is truncated (no end-of-image marker)")
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), _IMREAD_FLAGS)
+    if array is None:
+        raise MattingInputError(
+            f"{what} '{path}': cannot be decoded as an image")
+    return array
+
+
+def _to_uint8(array: np.ndarray, name: str) -> np.ndarray:
+    """Convert 8- or 16-bit pixels to ``uint8`` (``round(v / 257)``)."""
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.uint16:
+        return ((array.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    raise MattingInputError(
+        f'{name}: unsupported pixel type {array.dtype}, expected 8- or 16-bit '
+        'unsigned integers')
+
+
+def _channels(array: np.ndarray, name: str) -> int:
+    """Return the channel count of an (H, W) or (H, W, C) array."""
+    if not isinstance(array, np.ndarray):
+        raise MattingInputError(
+            f'{name}: expected a numpy array or a file path, got '
+            f'{type(array).__name__}')
+    if array.ndim == 2:
+        return 1
+    if array.ndim == 3 and array.shape[2] in (1, 3, 4):
+        return array.shape[2]
+    raise MattingInputError(
+        f'{name}: expected shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), '
+        f'got {array.shape}')
+
+
+def as_image(array: np.ndarray, name: str = 'image array') -> np.ndarray:
+    """Validate and convert an image array to BGR ``uint8`` (H, W, 3).
+
+    Args:
+        array: Image of shape (H, W) or (H, W, C) with C in {1, 3, 4}, 8 or
+            16 bits, BGR(A) channel order.
+        name: How error messages refer to the image.
+
+    Returns:
+        np.ndarray: BGR ``uint8`` image of shape (H, W, 3) (the input itself
+        when it already is one).
+
+    Raises:
+        MattingInputError: Unsupported shape or pixel type, or empty image.
+    """
+    channels = _channels(array, name)
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise MattingInputError(f'{name}: image is empty ({array.shape})')
+    array = _to_uint8(array, name)
+    if channels == 1:
+        return np.repeat(array.reshape(array.shape[:2] + (1, )), 3, axis=2)
+    if channels == 4:
+        return np.ascontiguousarray(array[..., :3])
+    return array
+
+
+def as_trimap(array: np.ndarray, name: str = 'trimap array') -> np.ndarray:
+    """Validate and convert a trimap array to ``uint8`` (H, W).
+
+    Args:
+        array: Trimap of shape (H, W) or (H, W, C), 8 or 16 bits; colour
+            channels must be equal.
+        name: How error messages refer to the trimap.
+
+    Returns:
+        np.ndarray: ``uint8`` trimap of shape (H, W).
+
+    Raises:
+        MattingInputError: Unsupported shape or pixel type, coloured pixels,
+            or more than :data:`MAX_NON_TRIMAP_FRACTION` of the pixels
+            outside {0, 128, 255}.
+    """
+    channels = _channels(array, name)
+    array = _to_uint8(array, name)
+    if channels > 1:
+        colour = array[..., :3]
+        if not (np.array_equal(colour[..., 0], colour[..., 1])
+                and np.array_equal(colour[..., 0], colour[..., 2])):
+            raise MattingInputError(
+                f'{name}: trimap has coloured pixels, expected a grayscale '
+                'image with values 0, 128 and 255')
+        array = colour[..., 0]
+    array = np.ascontiguousarray(array.reshape(array.shape[:2]))
+    if array.size == 0:
+        raise MattingInputError(f'{name}: trimap is empty ({array.shape})')
+    off = 1.0 - np.isin(array, TRIMAP_VALUES).mean()
+    if off > MAX_NON_TRIMAP_FRACTION:
+        raise MattingInputError(
+            f'{name}: {off:.1%} of the pixels are not 0, 128 or 255, this '
+            'does not look like a trimap')
+    return array
+
+
+def load_image(image: ArrayOrPath) -> np.ndarray:
+    """Read (if a path) and validate an image, see :func:`as_image`."""
+    if isinstance(image, (str, Path)):
+        return as_image(_decode(image, 'image'), f"image '{image}'")
+    return as_image(image)
+
+
+def load_trimap(trimap: ArrayOrPath) -> np.ndarray:
+    """Read (if a path) and validate a trimap, see :func:`as_trimap`."""
+    if isinstance(trimap, (str, Path)):
+        return as_trimap(_decode(trimap, 'trimap'), f"trimap '{trimap}'")
+    return as_trimap(trimap)
+
+
+def load_pair(image: ArrayOrPath,
+              trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
+    """Load an image and its trimap and check that their sizes agree.
+
+    Args:
+        image: Image path or array, see :func:`as_image`.
+        trimap: Trimap path or array, see :func:`as_trimap`.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap (H, W),
+        both ``uint8``.
+
+    Raises:
+        MattingInputError: Either input is invalid, or their sizes differ.
+    """
+    image_array = load_image(image)
+    trimap_array = load_trimap(trimap)
+    if image_array.shape[:2] != trimap_array.shape:
+        image_name = _describe(image, 'image')
+        trimap_name = _describe(trimap, 'trimap')
+        raise MattingInputError(
+            f'{trimap_name} is {trimap_array.shape[0]}x{trimap_array.shape[1]}'
+            f' (HxW) but {image_name} is {image_array.shape[0]}x'
+            f'{image_array.shape[1]}, expected the same size')
+    return image_array, trimap_array
+
+
+def _describe(source: ArrayOrPath, what: str) -> str:
+    """Name a path or array source in messages."""
+    if isinstance(source, (str, Path)):
+        return f"{what} '{source}'"
+    return f'{what} array'
+
+
+def find_pairs(image_dir: Union[str, Path], trimap_dir: Union[str, Path]
+               ) -> Tuple[List[Tuple[Path, Path]], List[str]]:
+    """Match images and trimaps of two folders by file stem.
+
+    ``images/cat.jpg`` pairs with ``trimaps/cat.png`` (any of
+    :data:`IMAGE_SUFFIXES`, case-insensitive); sub-folders are not searched.
+
+    Args:
+        image_dir: Folder of images.
+        trimap_dir: Folder of trimaps.
+
+    Returns:
+        tuple[list, list]: The (image, trimap) path pairs sorted by image
+        name, and one message per image without a unique trimap.
+
+    Raises:
+        MattingInputError: A folder is missing or holds no images.
+    """
+    image_dir, trimap_dir = Path(image_dir), Path(trimap_dir)
+    images = _list_images(image_dir, 'image folder')
+    trimaps = {}
+    for path in _list_images(trimap_dir, 'trimap folder'):
+        trimaps.setdefault(path.stem, []).append(path)
+    pairs, problems = [], []
+    for image in images:
+        candidates = trimaps.get(image.stem, [])
+        if len(candidates) == 1:
+            pairs.append((image, candidates[0]))
+        elif not candidates:
+            problems.append(f"image '{image}': no trimap named "
+                            f"'{image.stem}.*' in '{trimap_dir}'")
+        else:
+            names = ', '.join(p.name for p in candidates)
+            problems.append(f"image '{image}': several trimaps match "
+                            f"({names}) in '{trimap_dir}'")
+    return pairs, problems
+
+
+def _list_images(folder: Path, what: str) -> List[Path]:
+    """List the image files of a folder, refusing a missing or empty one."""
+    if not folder.is_dir():
+        raise MattingInputError(f"{what} '{folder}': not a folder")
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        suffixes = ', '.join(IMAGE_SUFFIXES)
+        raise MattingInputError(
+            f"{what} '{folder}': contains no images ({suffixes})")
+    return files
