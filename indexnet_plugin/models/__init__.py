@@ -1,1 +1,14 @@
-"""Models of indexnet_plugin: encoder, decoder and mattor."""
+"""Models of indexnet_plugin: encoder, decoder and mattor.
+
+Importing this package registers ``IndexNetEncoder``, ``IndexNetDecoder``
+and ``IndexNet`` in the ``indexnet_plugin`` scope of ``MODELS``.
+"""
+from .decoder import IndexedUpsample, IndexNetDecoder
+from .encoder import IndexNetEncoder, InvertedResidual, stage_channels
+from .index_blocks import DepthwiseIndexBlock, HolisticIndexBlock
+from .mattor import IndexNet
+
+__all__ = [
+    'DepthwiseIndexBlock', 'HolisticIndexBlock', 'IndexedUpsample', 'IndexNet',
+    'IndexNetDecoder', 'IndexNetEncoder', 'InvertedResidual', 'stage_channels'
+]

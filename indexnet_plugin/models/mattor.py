@@ -1,0 +1,308 @@
+"""IndexNet mattor: training losses and test-time inference around the
+encoder-decoder backbone.
+
+Trimap rule: IndexNet works on three-level trimaps only. The raw trimap
+(``ori_trimap``) must hold only 0 (background), 128 (unknown) and 255
+(foreground); the trimap channel of the network input (``inputs[:, 3]``),
+as ``MattorPreprocessor(proc_trimap='rescale_to_zero_one')`` makes it, must
+hold only 0, 128/255 and 1. Anything else raises a ValueError instead of
+being rounded, because a silently re-labelled pixel changes both the loss
+region and the alpha written back at test time.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmedit.models.base_models import BaseMattor
+from mmedit.models.utils import get_unknown_tensor
+from mmedit.structures import EditDataSample
+from torch import Tensor
+
+from ..registry import MODELS
+
+MODES = ('tensor', 'predict', 'loss')
+RESIZE_MODES = {
+    'interp': ('nearest', 'bilinear', 'bicubic', 'area'),
+    'pad': ('reflect', 'replicate', 'constant', 'circular'),
+}
+UNKNOWN = 128 / 255  # the unknown label after rescale_to_zero_one
+RAW_TRIMAP_VALUES = (0, 128, 255)
+
+DataSamples = Union[EditDataSample, Sequence[EditDataSample]]
+
+
+@MODELS.register_module()
+class IndexNet(BaseMattor):
+    """IndexNet matting model (Lu et al., "Indices Matter: Learning to Index
+    for Deep Image Matting", ICCV 2019).
+
+    Reuses mmedit's ``BaseMattor`` (resizing helpers, ``tensor`` and
+    ``loss`` modes). Differences from mmedit's ``IndexNet``: ``test_cfg``
+    and inputs are validated, and prediction handles batches of any size,
+    including samples of different original sizes delivered padded to a
+    common size (see :meth:`predict_alpha`).
+
+    Args:
+        data_preprocessor: Config of the data preprocessor, normally
+            ``MattorPreprocessor`` with ``proc_trimap='rescale_to_zero_one'``.
+        backbone: Config of the backbone, normally ``SimpleEncoderDecoder``
+            with ``IndexNetEncoder`` and ``IndexNetDecoder``.
+        loss_alpha: Config of the alpha loss (e.g. ``CharbonnierLoss``),
+            computed on the unknown region only. None disables it.
+        loss_comp: Config of the composition loss (e.g.
+            ``CharbonnierCompLoss``), on the unknown region only. None
+            disables it.
+        init_cfg: Initialisation config.
+        train_cfg: Training config (unused by IndexNet).
+        test_cfg: ``resize_method`` ('interp' or 'pad'), ``resize_mode``
+            (an interpolation mode for 'interp', a padding mode for 'pad')
+            and ``size_divisor``; required for ``mode='predict'``.
+
+    Raises:
+        ValueError: If ``test_cfg`` is given but incomplete or invalid.
+    """
+
+    def __init__(self,
+                 data_preprocessor: dict,
+                 backbone: dict,
+                 loss_alpha: Optional[dict] = None,
+                 loss_comp: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None) -> None:
+        if test_cfg is not None:
+            check_test_cfg(test_cfg)
+        super().__init__(
+            backbone=backbone,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg)
+        self.loss_alpha = None if loss_alpha is None else MODELS.build(
+            loss_alpha)
+        self.loss_comp = None if loss_comp is None else MODELS.build(
+            loss_comp)
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[DataSamples] = None,
+                mode: str = 'tensor') -> Union[Tensor, dict, list]:
+        """Run the network, the loss or the prediction.
+
+        Args:
+            inputs: Normalised image and rescaled trimap, (N, 4, H, W).
+            data_samples: Ground truth (``loss``) or original trimap and
+                shape (``predict``); a stacked ``EditDataSample`` or a list.
+            mode: ``'tensor'`` returns the raw alpha (N, 1, H, W);
+                ``'loss'`` a dict of losses; ``'predict'`` the data samples,
+                each with ``output.pred_alpha``, a uint8 (H_i, W_i) tensor at
+                the sample's original size.
+
+        Returns:
+            Tensor | dict | list: As described for ``mode``.
+
+        Raises:
+            ValueError: On an unknown mode or invalid inputs.
+        """
+        if mode not in MODES:
+            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+        if inputs.dim() != 4 or inputs.shape[1] != 4:
+            raise ValueError(
+                'IndexNet expects inputs of shape (N, 4, H, W): a 3-channel '
+                f'image and a 1-channel trimap, got {tuple(inputs.shape)}')
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode)
+
+    def _forward(self, inputs: Tensor) -> Tensor:
+        """Raw network output (N, 1, H, W) for inputs (N, 4, H, W)."""
+        return self.backbone(inputs)
+
+    def _forward_test(self, inputs: Tensor) -> Tensor:
+        """Raw network output (N, 1, H, W) for resized test inputs."""
+        return self._forward(inputs)
+
+    def _forward_train(self, inputs: Tensor,
+                       data_samples: EditDataSample) -> Dict[str, Tensor]:
+        """Losses of one batch, restricted to the unknown trimap region.
+
+        Args:
+            inputs: Batch (N, 4, H, W) from the data preprocessor.
+            data_samples: Stacked samples with ``gt_alpha`` (N, 1, H, W) and
+                ``gt_fg``, ``gt_bg``, ``gt_merged`` (N, 3, H, W) in [0, 1].
+
+        Returns:
+            dict: ``loss_alpha`` and/or ``loss_comp``.
+        """
+        trimap = inputs[:, 3:]
+        check_trimap_channel(trimap)
+        gt_alpha = data_samples.gt_alpha
+        if gt_alpha.shape != trimap.shape:
+            raise ValueError(
+                f'gt_alpha has shape {tuple(gt_alpha.shape)} but the inputs '
+                f'need (N, 1, H, W) = {tuple(trimap.shape)}')
+        pred_alpha = self._forward(inputs)
+        weight = get_unknown_tensor(trimap, unknown_value=UNKNOWN)
+        losses = dict()
+        if self.loss_alpha is not None:
+            losses['loss_alpha'] = self.loss_alpha(pred_alpha, gt_alpha,
+                                                   weight)
+        if self.loss_comp is not None:
+            losses['loss_comp'] = self.loss_comp(pred_alpha,
+                                                 data_samples.gt_fg,
+                                                 data_samples.gt_bg,
+                                                 data_samples.gt_merged,
+                                                 weight)
+        return losses
+
+    def predict(self, inputs: Tensor,
+                data_samples: DataSamples) -> List[EditDataSample]:
+        """Predict uint8 alpha mattes at the original sizes.
+
+        Args:
+            inputs: Batch (N, 4, H, W); see :meth:`predict_alpha`.
+            data_samples: N samples with ``ori_merged_shape`` and
+                ``ori_trimap``.
+
+        Returns:
+            list[EditDataSample]: The N samples, each with
+            ``output.pred_alpha``, a uint8 tensor (H_i, W_i) in [0, 255].
+        """
+        samples = split_samples(data_samples, len(inputs))
+        alphas = self.predict_alpha(inputs, samples)
+        for sample, alpha in zip(samples, alphas):
+            alpha = (alpha * 255).round().to(torch.uint8)
+            sample.output = EditDataSample(pred_alpha=alpha)
+        return samples
+
+    def predict_alpha(self, inputs: Tensor,
+                      data_samples: DataSamples) -> List[Tensor]:
+        """Predict float alpha mattes at the original sizes.
+
+        Sample i's valid region is the top-left ``ori_merged_shape`` corner
+        of ``inputs[i]``; the rest is padding from batching. Samples are
+        grouped by original size; each group is cropped to its size, resized
+        as ``test_cfg`` says, run as one batch and restored. Every sample
+        therefore gets exactly the alpha it would get alone in a batch of
+        one, as in mmedit. Known trimap regions are written back (255 -> 1,
+        0 -> 0).
+
+        Args:
+            inputs: Batch (N, 4, H, W) of normalised images and trimaps
+                rescaled to {0, 128/255, 1}.
+            data_samples: N samples with ``ori_merged_shape`` (H_i, W_i, ...)
+                and ``ori_trimap`` (1, H_i, W_i) or (H_i, W_i), values in
+                {0, 128, 255}.
+
+        Returns:
+            list[Tensor]: N float alphas (H_i, W_i) in [0, 1].
+
+        Raises:
+            ValueError: If ``test_cfg`` is missing, or a sample's sizes or
+                trimap values are invalid.
+        """
+        if not self.test_cfg:
+            raise ValueError('IndexNet needs test_cfg (resize_method, '
+                             'resize_mode, size_divisor) to predict')
+        samples = split_samples(data_samples, len(inputs))
+        groups: Dict[Tuple[int, int], List[int]] = {}
+        for i, sample in enumerate(samples):
+            size = original_size(sample, i, inputs.shape[-2:],
+                                 self.test_cfg)
+            groups.setdefault(size, []).append(i)
+
+        alphas: List[Optional[Tensor]] = [None] * len(samples)
+        for (height, width), indices in groups.items():
+            batch = inputs[indices, :, :height, :width]
+            check_trimap_channel(batch[:, 3:])
+            pred = self._forward_test(self.resize_inputs(batch))
+            for i, alpha in zip(indices, pred):
+                alpha = self.restore_size(alpha, samples[i])[0]  # H_i, W_i
+                alpha = alpha.clamp(0, 1)
+                ori_trimap = samples[i].ori_trimap.reshape(height, width)
+                alpha[ori_trimap == 255] = 1
+                alpha[ori_trimap == 0] = 0
+                alphas[i] = alpha
+        return alphas
+
+
+def check_test_cfg(test_cfg: dict) -> None:
+    """Raise a ValueError unless ``test_cfg`` is a valid test config."""
+    missing = {'resize_method', 'resize_mode', 'size_divisor'} - set(test_cfg)
+    if missing:
+        raise ValueError(f'test_cfg lacks {sorted(missing)}, got {test_cfg}')
+    method = test_cfg['resize_method']
+    if method not in RESIZE_MODES:
+        raise ValueError(f'test_cfg.resize_method must be one of '
+                         f'{tuple(RESIZE_MODES)}, got {method!r}')
+    if test_cfg['resize_mode'] not in RESIZE_MODES[method]:
+        raise ValueError(
+            f'test_cfg.resize_mode must be one of {RESIZE_MODES[method]} '
+            f"for resize_method={method!r}, got {test_cfg['resize_mode']!r}")
+    divisor = test_cfg['size_divisor']
+    if not isinstance(divisor, int) or divisor <= 0:
+        raise ValueError('test_cfg.size_divisor must be a positive int, got '
+                         f'{divisor!r}')
+
+
+def check_trimap_channel(trimap: Tensor) -> None:
+    """Raise a ValueError unless ``trimap`` holds only 0, 128/255 and 1."""
+    valid = trimap.eq(0) | trimap.eq(1) | trimap.eq(UNKNOWN)
+    if not bool(valid.all()):
+        bad = trimap[~valid].unique()[:5].tolist()
+        raise ValueError(
+            'the trimap channel inputs[:, 3] must hold only 0, 128/255 and 1 '
+            "(a {0, 128, 255} trimap after MattorPreprocessor(proc_trimap="
+            f"'rescale_to_zero_one')), got values such as {bad}")
+
+
+def split_samples(data_samples: DataSamples, num: int) -> List[EditDataSample]:
+    """Return ``data_samples`` as a list of ``num`` samples."""
+    if isinstance(data_samples, EditDataSample):
+        data_samples = data_samples.split()
+    samples = list(data_samples or [])
+    if len(samples) != num:
+        raise ValueError(f'got {len(samples)} data samples for a batch of '
+                         f'{num} inputs')
+    return samples
+
+
+def original_size(sample: EditDataSample, index: int,
+                  input_size: Sequence[int],
+                  test_cfg: dict) -> Tuple[int, int]:
+    """Check sample ``index`` and return its original (H, W).
+
+    Raises:
+        ValueError: If the original shape or trimap is missing, does not fit
+            the input, is too small for ``size_divisor`` in 'interp' mode,
+            or the trimap has values outside {0, 128, 255}.
+    """
+    for key in ('ori_merged_shape', 'ori_trimap'):
+        if key not in sample:
+            raise ValueError(f'data sample {index} lacks {key!r}, needed to '
+                             'restore the alpha to the original size')
+    height, width = (int(s) for s in sample.ori_merged_shape[:2])
+    if height > input_size[0] or width > input_size[1]:
+        raise ValueError(
+            f'data sample {index}: ori_merged_shape {(height, width)} is '
+            f'larger than the inputs {tuple(input_size)}')
+    divisor = test_cfg['size_divisor']
+    if test_cfg['resize_method'] == 'interp' and min(height, width) < divisor:
+        raise ValueError(
+            f'data sample {index}: image of {height}x{width} is smaller than '
+            f'size_divisor={divisor}; use resize_method=pad')
+    trimap = sample.ori_trimap
+    if tuple(trimap.shape[-2:]) != (height, width) or trimap.numel() != (
+            height * width):
+        raise ValueError(
+            f'data sample {index}: image/trimap size mismatch, merged image '
+            f'is {height}x{width} but ori_trimap has shape '
+            f'{tuple(trimap.shape)}')
+    trimap = torch.as_tensor(trimap)
+    valid = torch.isin(trimap, torch.tensor(RAW_TRIMAP_VALUES).to(trimap))
+    if not bool(valid.all()):
+        bad = trimap[~valid].unique()[:5].tolist()
+        raise ValueError(
+            f'data sample {index}: ori_trimap must hold only 0 '
+            f'(background), 128 (unknown) and 255 (foreground), got values '
+            f'such as {bad}')
+    return height, width
