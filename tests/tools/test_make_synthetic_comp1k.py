@@ -40,8 +40,10 @@ class TestLayout:
             osp.join(combined, 'Training_set', 'training_fg_names.txt'))
         train_bg = read_lines(
             osp.join(combined, 'Training_set', 'training_bg_names.txt'))
-        test_fg = read_lines(osp.join(combined, 'Test_set', 'test_fg_names.txt'))
-        test_bg = read_lines(osp.join(combined, 'Test_set', 'test_bg_names.txt'))
+        test_fg = read_lines(
+            osp.join(combined, 'Test_set', 'test_fg_names.txt'))
+        test_bg = read_lines(
+            osp.join(combined, 'Test_set', 'test_bg_names.txt'))
         assert len(train_fg) == 4 and len(train_bg) == 8
         assert len(test_fg) == 2 and len(test_bg) == 4
         assert all(n.startswith('COCO_train2014_') for n in train_bg)
@@ -49,7 +51,8 @@ class TestLayout:
         for name in train_bg:
             assert osp.isfile(osp.join(coco, 'train2014', name)), name
         for name in test_bg:
-            assert osp.isfile(osp.join(voc, 'VOC2012', 'JPEGImages', name)), name
+            assert osp.isfile(osp.join(voc, 'VOC2012', 'JPEGImages',
+                                       name)), name
 
     def test_foregrounds_in_both_source_folders(self, default_download):
         split = osp.join(default_download.adobe_root, 'Combined_Dataset',
@@ -57,8 +60,10 @@ class TestLayout:
         names = read_lines(osp.join(split, 'training_fg_names.txt'))
         folders = {}
         for name in names:
-            found = [d for d in (ADOBE, 'Other')
-                     if osp.isfile(osp.join(split, d, 'fg', name))]
+            found = [
+                d for d in (ADOBE, 'Other')
+                if osp.isfile(osp.join(split, d, 'fg', name))
+            ]
             assert len(found) == 1, (name, found)
             assert osp.isfile(osp.join(split, found[0], 'alpha', name))
             folders[name] = found[0]
@@ -118,24 +123,38 @@ class TestDeterminism:
         assert a == b
 
     def test_other_seed_other_images(self, tmp_path):
-        make_synthetic_comp1k(str(tmp_path / 'a'), seed=0, num_train_fg=1,
-                              num_test_fg=1, min_size=(64, 64),
-                              max_size=(64, 64))
-        make_synthetic_comp1k(str(tmp_path / 'b'), seed=1, num_train_fg=1,
-                              num_test_fg=1, min_size=(64, 64),
-                              max_size=(64, 64))
+        make_synthetic_comp1k(
+            str(tmp_path / 'a'),
+            seed=0,
+            num_train_fg=1,
+            num_test_fg=1,
+            min_size=(64, 64),
+            max_size=(64, 64))
+        make_synthetic_comp1k(
+            str(tmp_path / 'b'),
+            seed=1,
+            num_train_fg=1,
+            num_test_fg=1,
+            min_size=(64, 64),
+            max_size=(64, 64))
         a, b = read_tree(str(tmp_path / 'a')), read_tree(str(tmp_path / 'b'))
         assert a.keys() == b.keys()
         images = [k for k in a if not k.endswith('.txt')]
         assert all(a[k] != b[k] for k in images)
 
     def test_images_do_not_depend_on_the_counts(self, tmp_path):
-        small = make_synthetic_comp1k(str(tmp_path / 'a'), num_train_fg=1,
-                                      num_test_fg=1, min_size=(64, 64),
-                                      max_size=(80, 80))
-        big = make_synthetic_comp1k(str(tmp_path / 'b'), num_train_fg=2,
-                                    num_test_fg=1, min_size=(64, 64),
-                                    max_size=(80, 80))
+        small = make_synthetic_comp1k(
+            str(tmp_path / 'a'),
+            num_train_fg=1,
+            num_test_fg=1,
+            min_size=(64, 64),
+            max_size=(80, 80))
+        big = make_synthetic_comp1k(
+            str(tmp_path / 'b'),
+            num_train_fg=2,
+            num_test_fg=1,
+            min_size=(64, 64),
+            max_size=(80, 80))
         a, b = read_tree(small.adobe_root), read_tree(big.adobe_root)
         shared = [k for k in a if not k.endswith('.txt')]
         assert all(a[k] == b[k] for k in shared)
@@ -143,9 +162,9 @@ class TestDeterminism:
 
 class TestValidation:
 
-    @pytest.mark.parametrize('key', [
-        'num_train_fg', 'train_bg_per_fg', 'num_test_fg', 'test_bg_per_fg'
-    ])
+    @pytest.mark.parametrize(
+        'key',
+        ['num_train_fg', 'train_bg_per_fg', 'num_test_fg', 'test_bg_per_fg'])
     def test_counts(self, tmp_path, key):
         with pytest.raises(ValueError) as error:
             make_synthetic_comp1k(str(tmp_path), **{key: 0})
@@ -155,8 +174,8 @@ class TestValidation:
                                                    ((32, 320), (400, 480))])
     def test_sizes(self, tmp_path, min_size, max_size):
         with pytest.raises(ValueError) as error:
-            make_synthetic_comp1k(str(tmp_path), min_size=min_size,
-                                  max_size=max_size)
+            make_synthetic_comp1k(
+                str(tmp_path), min_size=min_size, max_size=max_size)
         assert str(error.value) == (
             'min_size and max_size must be (height, width) pairs with '
             f'64 <= min_size <= max_size, but got {min_size} and {max_size}')

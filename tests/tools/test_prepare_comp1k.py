@@ -134,8 +134,8 @@ class TestEndToEnd:
                 osp.join(default_download.coco_root, 'train2014', bg_name))
             fg = pil_read(osp.join(prepared_root, entry['fg_path']))
             bg = pil_read(osp.join(prepared_root, entry['bg_path']))
-            np.testing.assert_array_equal(bg, fit_background(source,
-                                                             *fg.shape[:2]))
+            np.testing.assert_array_equal(
+                bg, fit_background(source, *fg.shape[:2]))
 
     def test_identical_to_mmedit_converter(self, prepared_root, tmp_path):
         """mmedit 1.0.0rc7's get_data_info on the same inputs gives the same
@@ -156,23 +156,24 @@ class TestEndToEnd:
         os.symlink(
             osp.realpath(osp.join(prepared_root, 'Test_set', ADOBE)),
             osp.join(data_root, 'Test_set', ADOBE))
-        voc = osp.realpath(osp.join(prepared_root, 'Test_set',
-                                    'test_bg_names.txt'))
+        voc = osp.realpath(
+            osp.join(prepared_root, 'Test_set', 'test_bg_names.txt'))
         voc_dir = osp.join(
-            osp.dirname(osp.dirname(osp.dirname(voc))), 'VOCdevkit',
-            'VOC2012', 'JPEGImages')
+            osp.dirname(osp.dirname(osp.dirname(voc))), 'VOCdevkit', 'VOC2012',
+            'JPEGImages')
         with open(voc) as f:
             bg_names = f.read().split()
         ours = load_json(osp.join(prepared_root, 'test_list.json'))
         for k, entry in enumerate(ours):
             alpha_file = osp.join(data_root, entry['alpha_path'])
-            fg = Image.open(osp.join(data_root, entry['fg_path'])).convert('RGB')
+            fg = Image.open(osp.join(data_root,
+                                     entry['fg_path'])).convert('RGB')
             alpha = np.array(Image.open(alpha_file).convert('RGB')) / 255.
             theirs = converter.get_data_info(
                 (osp.basename(entry['merged_path']),
                  osp.join(voc_dir, bg_names[k]),
-                 (alpha, fg, entry['alpha_path'], entry['fg_path']),
-                 (data_root, True, 'test')))
+                 (alpha, fg, entry['alpha_path'],
+                  entry['fg_path']), (data_root, True, 'test')))
             assert theirs == entry
             for key in ('bg_path', 'merged_path'):
                 diff = np.abs(
@@ -180,9 +181,9 @@ class TestEndToEnd:
                     pil_read(osp.join(prepared_root, entry[key])))
                 assert diff.max() == 0, f'{key} {k}: max diff {diff.max()}'
 
-    @pytest.mark.parametrize('split,ann_file', [('training',
-                                                 'training_list.json'),
-                                                ('test', 'test_list.json')])
+    @pytest.mark.parametrize('split,ann_file',
+                             [('training', 'training_list.json'),
+                              ('test', 'test_list.json')])
     def test_mmedit_dataset_loads_samples(self, prepared_root, split,
                                           ann_file):
         from mmedit.datasets import AdobeComp1kDataset
@@ -205,8 +206,8 @@ class TestEndToEnd:
             for key, color_type in keys.items():
                 channels = 1 if color_type == 'grayscale' else 3
                 assert sample[key].shape == (height, width, channels), key
-            np.testing.assert_array_equal(
-                sample['merged'], cv2.imread(sample['merged_path']))
+            np.testing.assert_array_equal(sample['merged'],
+                                          cv2.imread(sample['merged_path']))
 
 
 class TestResume:
@@ -214,13 +215,13 @@ class TestResume:
     def test_second_run_skips_and_deleted_output_comes_back(
             self, default_download, tmp_path):
         out = str(tmp_path / 'out')
-        first = prepare_comp1k(*default_download, out_root=out, nproc=2,
-                               progress=False)
+        first = prepare_comp1k(
+            *default_download, out_root=out, nproc=2, progress=False)
         assert (first.written, first.skipped, first.problems) == (12, 0, [])
         before = output_files(out)
         assert len(before) == 24
-        second = prepare_comp1k(*default_download, out_root=out,
-                                progress=False)
+        second = prepare_comp1k(
+            *default_download, out_root=out, progress=False)
         assert (second.written, second.skipped, second.problems) == (0, 12, [])
         assert output_files(out) == before  # nothing rewritten
 
@@ -228,8 +229,7 @@ class TestResume:
                           'synthetic_training_002_1.png')
         expected = pil_read(victim)
         os.remove(victim)
-        third = prepare_comp1k(*default_download, out_root=out,
-                               progress=False)
+        third = prepare_comp1k(*default_download, out_root=out, progress=False)
         assert (third.written, third.skipped) == (1, 11)
         np.testing.assert_array_equal(pil_read(victim), expected)
 
@@ -248,8 +248,9 @@ class TestResume:
         with pytest.raises(KeyboardInterrupt):
             prepare_comp1k(*sources, out_root=out, progress=False)
         for folder, _, files in os.walk(out):
-            assert not [f for f in files if f.endswith('.png')
-                        or f.endswith('.tmp')], (folder, files)
+            assert not [
+                f for f in files if f.endswith('.png') or f.endswith('.tmp')
+            ], (folder, files)
         monkeypatch.setattr(Image.Image, 'save', real_save)
         report = prepare_comp1k(*sources, out_root=out, progress=False)
         assert (report.written, report.skipped, report.problems) == (6, 0, [])
@@ -300,16 +301,15 @@ class TestProblems:
     @pytest.mark.slow
     def test_cli_lists_problems_and_exits_nonzero(self, broken_download):
         sources, broken, out = broken_download
-        result = subprocess.run(
-            [
-                sys.executable,
-                osp.join(REPO, 'tools', 'prepare_comp1k.py'), *sources,
-                '--out', out, '--nproc', '2'
-            ],
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            timeout=300)
+        result = subprocess.run([
+            sys.executable,
+            osp.join(REPO, 'tools', 'prepare_comp1k.py'), *sources, '--out',
+            out, '--nproc', '2'
+        ],
+                                capture_output=True,
+                                text=True,
+                                cwd=REPO,
+                                timeout=300)
         assert result.returncode == 1, result.stderr
         assert '4 problem(s)' in result.stderr
         for path in (broken['coco'], broken['alpha'], broken['trimap']):
@@ -324,8 +324,11 @@ class TestProblems:
         alpha = osp.join(sources.adobe_root, 'Combined_Dataset', 'Test_set',
                          ADOBE, 'alpha', 'synthetic_test_000.png')
         cv2.imwrite(alpha, np.zeros((10, 12), np.uint8))
-        report = prepare_comp1k(*sources, out_root=str(tmp_path / 'out'),
-                                splits=['test'], progress=False)
+        report = prepare_comp1k(
+            *sources,
+            out_root=str(tmp_path / 'out'),
+            splits=['test'],
+            progress=False)
         assert len(report.problems) == 1
         assert report.problems[0].path == alpha
         assert report.problems[0].reason.startswith(
@@ -337,8 +340,11 @@ class TestProblems:
                          'Training_set', 'training_bg_names.txt')
         with open(names, 'a') as f:
             f.write('COCO_train2014_000000000099.jpg\n')
-        report = prepare_comp1k(*sources, out_root=str(tmp_path / 'out'),
-                                splits=['training'], progress=False)
+        report = prepare_comp1k(
+            *sources,
+            out_root=str(tmp_path / 'out'),
+            splits=['training'],
+            progress=False)
         assert report.problems == [
             Problem(
                 names, 'lists 5 backgrounds, not a positive multiple of the '
@@ -370,31 +376,42 @@ class TestRoots:
     def test_missing_roots(self, tmp_path):
         sources = make_small_download(str(tmp_path / 'download'))
         with pytest.raises(FileNotFoundError, match='has neither train2014/'):
-            prepare_comp1k(sources.adobe_root, str(tmp_path), sources.voc_root,
-                           out_root=str(tmp_path / 'out'))
+            prepare_comp1k(
+                sources.adobe_root,
+                str(tmp_path),
+                sources.voc_root,
+                out_root=str(tmp_path / 'out'))
         with pytest.raises(FileNotFoundError, match='expected the VOCdevkit'):
-            prepare_comp1k(sources.adobe_root, sources.coco_root,
-                           str(tmp_path), out_root=str(tmp_path / 'out'))
-        with pytest.raises(FileNotFoundError,
-                           match='holds neither Combined_Dataset/'):
-            prepare_comp1k(sources.coco_root, sources.coco_root,
-                           sources.voc_root, out_root=str(tmp_path / 'out'))
+            prepare_comp1k(
+                sources.adobe_root,
+                sources.coco_root,
+                str(tmp_path),
+                out_root=str(tmp_path / 'out'))
+        with pytest.raises(
+                FileNotFoundError, match='holds neither Combined_Dataset/'):
+            prepare_comp1k(
+                sources.coco_root,
+                sources.coco_root,
+                sources.voc_root,
+                out_root=str(tmp_path / 'out'))
         # the test split alone needs no COCO
-        report = prepare_comp1k(sources.adobe_root, str(tmp_path),
-                                sources.voc_root, splits=['test'],
-                                out_root=str(tmp_path / 'out'),
-                                progress=False)
+        report = prepare_comp1k(
+            sources.adobe_root,
+            str(tmp_path),
+            sources.voc_root,
+            splits=['test'],
+            out_root=str(tmp_path / 'out'),
+            progress=False)
         assert report.written == 2 and report.problems == []
 
     def test_link_conflict_is_reported(self, tmp_path):
         sources = make_small_download(str(tmp_path / 'download'))
         out = tmp_path / 'out'
         (out / 'Test_set' / ADOBE).mkdir(parents=True)
-        report = prepare_comp1k(*sources, out_root=str(out), splits=['test'],
-                                progress=False)
-        assert [p.path for p in report.problems] == [
-            str(out / 'Test_set' / ADOBE)
-        ]
+        report = prepare_comp1k(
+            *sources, out_root=str(out), splits=['test'], progress=False)
+        assert [p.path
+                for p in report.problems] == [str(out / 'Test_set' / ADOBE)]
         assert report.problems[0].reason.startswith(
             'exists and is not a link to ')
 
@@ -407,8 +424,8 @@ class TestRoots:
     ])
     def test_bad_arguments(self, tmp_path, kwargs, message):
         with pytest.raises(ValueError) as error:
-            prepare_comp1k(str(tmp_path), str(tmp_path), str(tmp_path),
-                           **kwargs)
+            prepare_comp1k(
+                str(tmp_path), str(tmp_path), str(tmp_path), **kwargs)
         assert str(error.value) == message
 
 
@@ -419,8 +436,9 @@ def test_cli_main_in_process(default_download, tmp_path, capsys):
     finally:
         sys.path.pop(0)
     out = str(tmp_path / 'out')
-    assert cli.main([*default_download, '--out', out, '--splits', 'test',
-                     '--no-progress']) == 0
+    assert cli.main(
+        [*default_download, '--out', out, '--splits', 'test',
+         '--no-progress']) == 0
     printed = capsys.readouterr()
     assert printed.out.splitlines() == [
         '4 composites written, 0 already present',

@@ -22,11 +22,11 @@ Prepared root (what ``configs/_base_/comp1k.py`` points at)::
     adobe_composition-1k/
         training_list.json  test_list.json
         Training_set/
-            Adobe-licensed images/  Other/  *_names.txt  (links to the download)
+            Adobe-licensed images/  Other/  *_names.txt   (links to download)
             bg/<fg stem>_<j>.png      background j resized to cover fg, cropped
             merged/<fg stem>_<j>.png  alpha * fg + (1 - alpha) * bg
         Test_set/
-            Adobe-licensed images/  *_names.txt          (links to the download)
+            Adobe-licensed images/  *_names.txt           (links to download)
             bg/  merged/                                 (as above)
 
 Annotation entries are paths relative to the prepared root, in the key order
@@ -87,7 +87,8 @@ class SplitLayout(NamedTuple):
 SPLITS = {
     'training':
     SplitLayout('training', 'Training_set', (ADOBE_DIR, OTHER_DIR), False),
-    'test': SplitLayout('test', 'Test_set', (ADOBE_DIR, ), True),
+    'test':
+    SplitLayout('test', 'Test_set', (ADOBE_DIR, ), True),
 }
 
 

@@ -95,8 +95,7 @@ def fit_background(bg: np.ndarray, height: int, width: int) -> np.ndarray:
     image = Image.fromarray(bg)
     if ratio > 1:
         image = image.resize(
-            (math.ceil(bg_w * ratio), math.ceil(bg_h * ratio)),
-            Image.BICUBIC)
+            (math.ceil(bg_w * ratio), math.ceil(bg_h * ratio)), Image.BICUBIC)
     return np.asarray(image)[:height, :width]
 
 
@@ -133,7 +132,8 @@ def _read_image(path: str, mode: str) -> np.ndarray:
 def _write_png_atomic(path: str, array: np.ndarray) -> None:
     """Write a PNG through a temporary file in the same folder, so ``path``
     either does not exist or holds the complete image."""
-    tmp = osp.join(osp.dirname(path), f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    tmp = osp.join(
+        osp.dirname(path), f'.{osp.basename(path)}.{os.getpid()}.tmp')
     try:
         Image.fromarray(array).save(
             tmp, format='PNG', compress_level=PNG_COMPRESS_LEVEL)
@@ -289,16 +289,18 @@ def _link_sources(split: SplitLayout, src: str, dst: str) -> List[Problem]:
         if osp.lexists(link):
             if osp.realpath(link) != osp.realpath(target):
                 problems.append(
-                    Problem(link, f'exists and is not a link to {target}; '
-                            'remove it or prepare in place'))
+                    Problem(
+                        link, f'exists and is not a link to {target}; '
+                        'remove it or prepare in place'))
             continue
         os.symlink(osp.relpath(target, dst), link)
     return problems
 
 
-def _plan_split(split: SplitLayout, adobe_root: str, bg_dir: str,
-                strip_coco_prefix: bool, out_root: str
-                ) -> Tuple[List[_ForegroundJob], List[dict], List[Problem]]:
+def _plan_split(
+        split: SplitLayout, adobe_root: str, bg_dir: str,
+        strip_coco_prefix: bool, out_root: str
+) -> Tuple[List[_ForegroundJob], List[dict], List[Problem]]:
     """Read a split's name lists and plan its jobs and annotation entries.
 
     Returns:
@@ -364,23 +366,21 @@ def _plan_split(split: SplitLayout, adobe_root: str, bg_dir: str,
             jobs.append(
                 _ForegroundJob(
                     osp.join(adobe_root, sources['fg']),
-                    osp.join(adobe_root, sources['alpha']),
-                    tuple(composites)))
+                    osp.join(adobe_root, sources['alpha']), tuple(composites)))
     return jobs, entries, problems
 
 
-def _run_jobs(jobs: Sequence[_ForegroundJob], nproc: int,
-              desc: str, progress: bool) -> Tuple[int, int, List[Problem]]:
+def _run_jobs(jobs: Sequence[_ForegroundJob], nproc: int, desc: str,
+              progress: bool) -> Tuple[int, int, List[Problem]]:
     total = sum(len(job.composites) for job in jobs)
     written = skipped = 0
     problems = []
-    with tqdm(total=total, desc=desc, unit='img',
-              disable=not progress) as bar:
+    with tqdm(total=total, desc=desc, unit='img', disable=not progress) as bar:
         pool = Pool(nproc) if nproc > 1 and len(jobs) > 1 else None
         try:
             results = (
-                pool.imap_unordered(_run_job, jobs)
-                if pool else map(_run_job, jobs))
+                pool.imap_unordered(_run_job, jobs) if pool else map(
+                    _run_job, jobs))
             for handled, job_written, job_skipped, job_problems in results:
                 written += job_written
                 skipped += job_skipped

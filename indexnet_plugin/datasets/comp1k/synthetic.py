@@ -52,9 +52,9 @@ def _texture(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     yy, xx = np.mgrid[:height, :width].astype(np.float32)
     for _ in range(3):
         angle, period = rng.uniform(0, np.pi), rng.uniform(6, 60)
-        phase = (xx * np.cos(angle) + yy * np.sin(angle)) * (2 * np.pi / period)
-        field += rng.uniform(10, 40, 3).astype(np.float32) * np.sin(
-            phase)[..., None]
+        phase = xx * np.cos(angle) + yy * np.sin(angle)
+        amplitude = rng.uniform(10, 40, 3).astype(np.float32)
+        field += amplitude * np.sin(phase * (2 * np.pi / period))[..., None]
     field += rng.normal(0, 8, field.shape).astype(np.float32)
     return np.clip(field, 0, 255).astype(np.uint8)
 
@@ -74,8 +74,7 @@ def synthetic_background(rng: np.random.Generator, height: int,
         if rng.random() < 0.5:
             cv2.circle(image, (x, y), size, colour, -1, cv2.LINE_AA)
         else:
-            cv2.rectangle(image, (x, y), (x + size, y + size // 2), colour,
-                          -1)
+            cv2.rectangle(image, (x, y), (x + size, y + size // 2), colour, -1)
     return image
 
 
@@ -90,27 +89,36 @@ def synthetic_alpha(rng: np.random.Generator, height: int,
     # anti-aliased edge.
     centre = np.array([width * rng.uniform(0.4, 0.6), height * 0.62])
     radius = min(height, width) * rng.uniform(0.22, 0.3)
-    angles = np.linspace(0, 2 * np.pi, 14, endpoint=False) + rng.uniform(
-        0, 0.4, 14)
+    angles = np.linspace(
+        0, 2 * np.pi, 14, endpoint=False) + rng.uniform(0, 0.4, 14)
     radii = radius * rng.uniform(0.75, 1.15, angles.size)
-    polygon = centre + np.stack([np.cos(angles), np.sin(angles)], 1) * radii[:,
-                                                                             None]
+    polygon = centre + np.stack(
+        [np.cos(angles), np.sin(angles)], 1) * radii[:, None]
     body = np.zeros((height, width), np.uint8)
-    cv2.fillPoly(body, [np.round(polygon * 16).astype(np.int32)], 255,
-                 cv2.LINE_AA, shift=4)
+    cv2.fillPoly(
+        body, [np.round(polygon * 16).astype(np.int32)],
+        255,
+        cv2.LINE_AA,
+        shift=4)
 
     # Hair: 1-px anti-aliased random walks leaving the upper half of the
     # body, each with its own opacity, slightly blurred.
     hair = np.zeros_like(body)
     for _ in range(int(rng.integers(40, 70))):
         theta = rng.uniform(1.1 * np.pi, 1.9 * np.pi)  # pointing upwards
-        point = centre + 0.85 * radius * np.array([np.cos(theta), np.sin(theta)])
+        point = centre + 0.85 * radius * np.array(
+            [np.cos(theta), np.sin(theta)])
         steps = rng.normal(0, 0.25, 24).cumsum() + theta
         length = rng.uniform(3, 7)
         walk = point + np.cumsum(
             np.stack([np.cos(steps), np.sin(steps)], 1) * length, 0)
-        cv2.polylines(hair, [np.round(walk * 16).astype(np.int32)], False,
-                      int(rng.integers(110, 256)), 1, cv2.LINE_AA, shift=4)
+        cv2.polylines(
+            hair, [np.round(walk * 16).astype(np.int32)],
+            False,
+            int(rng.integers(110, 256)),
+            1,
+            cv2.LINE_AA,
+            shift=4)
     hair = cv2.GaussianBlur(hair, (3, 3), 0.6)
 
     # Veil: a constant partial opacity with blurred borders beside the body.
@@ -174,14 +182,14 @@ def _sample_size(rng: np.random.Generator, min_size: Tuple[int, int],
 
 def _write_split(split: SplitLayout, root: str, bg_dir: str,
                  bg_names: List[str], seed: int, num_fg: int, bg_per_fg: int,
-                 min_size: Tuple[int, int], max_size: Tuple[int,
-                                                           int]) -> None:
+                 min_size: Tuple[int, int], max_size: Tuple[int, int]) -> None:
     """Write one split's foregrounds, alphas, trimaps, backgrounds and name
     lists."""
     src = osp.join(root, COMBINED_DIR, split.folder)
     fg_names = []
     for i in range(num_fg):
-        rng = np.random.default_rng([seed, _SPLIT_IDS[split.name], _FOREGROUND, i])
+        rng = np.random.default_rng(
+            [seed, _SPLIT_IDS[split.name], _FOREGROUND, i])
         # Training foregrounds alternate between the two source folders like
         # the download; the download also has JPEG pairs (fg and alpha).
         folder = split.source_dirs[i % len(split.source_dirs)]
@@ -215,15 +223,16 @@ def _write_split(split: SplitLayout, root: str, bg_dir: str,
     _write_lines(osp.join(src, split.bg_list), bg_names)
 
 
-def make_synthetic_comp1k(root: str,
-                          seed: int = 0,
-                          num_train_fg: int = 4,
-                          train_bg_per_fg: int = 2,
-                          num_test_fg: int = 2,
-                          test_bg_per_fg: int = 2,
-                          min_size: Tuple[int, int] = (320, 320),
-                          max_size: Tuple[int, int] = (400, 480)
-                          ) -> SyntheticSources:
+def make_synthetic_comp1k(
+    root: str,
+    seed: int = 0,
+    num_train_fg: int = 4,
+    train_bg_per_fg: int = 2,
+    num_test_fg: int = 2,
+    test_bg_per_fg: int = 2,
+    min_size: Tuple[int, int] = (320, 320),
+    max_size: Tuple[int, int] = (400, 480)
+) -> SyntheticSources:
     """Write a synthetic Comp-1k download, COCO and VOC folders under root.
 
     Layout: ``root/Combined_Dataset`` (see :mod:`.layout`),
@@ -257,9 +266,10 @@ def make_synthetic_comp1k(root: str,
         test_bg_per_fg=test_bg_per_fg)
     for key, value in counts.items():
         if not isinstance(value, int) or value < 1:
-            raise ValueError(f'{key} must be a positive int, but got {value!r}')
-    if not (len(min_size) == len(max_size) == 2 and 64 <= min(min_size) and
-            all(lo <= hi for lo, hi in zip(min_size, max_size))):
+            raise ValueError(
+                f'{key} must be a positive int, but got {value!r}')
+    if not (len(min_size) == len(max_size) == 2 and 64 <= min(min_size)
+            and all(lo <= hi for lo, hi in zip(min_size, max_size))):
         raise ValueError(
             'min_size and max_size must be (height, width) pairs with '
             f'64 <= min_size <= max_size, but got {min_size} and {max_size}')
@@ -271,7 +281,9 @@ def make_synthetic_comp1k(root: str,
         f'{COCO2014_PREFIX}{k + 1:012d}.jpg'
         for k in range(num_train_fg * train_bg_per_fg)
     ]
-    test_bgs = [f'2008_{k + 1:06d}.jpg' for k in range(num_test_fg * test_bg_per_fg)]
+    test_bgs = [
+        f'2008_{k + 1:06d}.jpg' for k in range(num_test_fg * test_bg_per_fg)
+    ]
     _write_split(SPLITS['training'], root, coco_dir, train_bgs, seed,
                  num_train_fg, train_bg_per_fg, min_size, max_size)
     _write_split(SPLITS['test'], root, voc_dir, test_bgs, seed, num_test_fg,
