@@ -7,9 +7,7 @@ from indexnet_plugin.datasets.comp1k import (make_synthetic_comp1k,
                                              prepare_comp1k)
 
 
-def make_small_download(root: str):
-    """A tiny download (2 training fg x 2 bg, 1 test fg x 2 bg, <= 80x96)
-    for the tests that damage or rename files."""
+def _small_download(root: str):
     return make_synthetic_comp1k(
         root,
         num_train_fg=2,
@@ -18,6 +16,13 @@ def make_small_download(root: str):
         test_bg_per_fg=2,
         min_size=(64, 64),
         max_size=(80, 96))
+
+
+@pytest.fixture
+def make_small_download():
+    """Factory of tiny downloads (2 training fg x 2 bg, 1 test fg x 2 bg,
+    at most 80x96) for the tests that damage or rename files."""
+    return _small_download
 
 
 @pytest.fixture(scope='session')

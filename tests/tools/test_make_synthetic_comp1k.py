@@ -5,7 +5,6 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from conftest import make_small_download
 
 from indexnet_plugin.datasets.comp1k import (SPLITS, make_synthetic_comp1k,
                                              trimap_from_alpha)
@@ -113,7 +112,7 @@ class TestLayout:
 
 class TestDeterminism:
 
-    def test_same_seed_same_bytes(self, tmp_path):
+    def test_same_seed_same_bytes(self, tmp_path, make_small_download):
         make_small_download(str(tmp_path / 'a'))
         make_small_download(str(tmp_path / 'b'))
         a, b = read_tree(str(tmp_path / 'a')), read_tree(str(tmp_path / 'b'))

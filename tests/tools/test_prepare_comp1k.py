@@ -12,7 +12,6 @@ import cv2
 import mmengine
 import numpy as np
 import pytest
-from conftest import make_small_download
 from PIL import Image
 
 from indexnet_plugin.datasets.comp1k import (Problem, composite,
@@ -234,7 +233,8 @@ class TestResume:
         np.testing.assert_array_equal(pil_read(victim), expected)
 
     def test_interrupted_write_leaves_no_partial_file(self, tmp_path,
-                                                      monkeypatch):
+                                                      monkeypatch,
+                                                      make_small_download):
         sources = make_small_download(str(tmp_path / 'download'))
         out = str(tmp_path / 'out')
         real_save = Image.Image.save
@@ -257,7 +257,7 @@ class TestResume:
 
 
 @pytest.fixture
-def broken_download(tmp_path):
+def broken_download(tmp_path, make_small_download):
     """A small download with a missing COCO image, an unreadable alpha, a
     missing test foreground and a missing trimap."""
     sources = make_small_download(str(tmp_path / 'download'))
@@ -319,7 +319,7 @@ class TestProblems:
         # progress bars go to stderr too
         assert 'training: 100%' in result.stderr
 
-    def test_fg_alpha_size_mismatch(self, tmp_path):
+    def test_fg_alpha_size_mismatch(self, tmp_path, make_small_download):
         sources = make_small_download(str(tmp_path / 'download'))
         alpha = osp.join(sources.adobe_root, 'Combined_Dataset', 'Test_set',
                          ADOBE, 'alpha', 'synthetic_test_000.png')
@@ -334,7 +334,7 @@ class TestProblems:
         assert report.problems[0].reason.startswith(
             'alpha is 12x10 (width x height) but its foreground ')
 
-    def test_bad_name_lists(self, tmp_path):
+    def test_bad_name_lists(self, tmp_path, make_small_download):
         sources = make_small_download(str(tmp_path / 'download'))
         names = osp.join(sources.adobe_root, 'Combined_Dataset',
                          'Training_set', 'training_bg_names.txt')
@@ -354,7 +354,7 @@ class TestProblems:
 
 class TestRoots:
 
-    def test_coco2017_names_and_in_place(self, tmp_path):
+    def test_coco2017_names_and_in_place(self, tmp_path, make_small_download):
         """COCO 2017 drops the COCO_train2014_ prefix; preparing into the
         download itself needs no links."""
         sources = make_small_download(str(tmp_path / 'download'))
@@ -373,7 +373,7 @@ class TestRoots:
             osp.islink(osp.join(combined, 'Training_set', d))
             for d in os.listdir(osp.join(combined, 'Training_set')))
 
-    def test_missing_roots(self, tmp_path):
+    def test_missing_roots(self, tmp_path, make_small_download):
         sources = make_small_download(str(tmp_path / 'download'))
         with pytest.raises(FileNotFoundError, match='has neither train2014/'):
             prepare_comp1k(
@@ -404,7 +404,7 @@ class TestRoots:
             progress=False)
         assert report.written == 2 and report.problems == []
 
-    def test_link_conflict_is_reported(self, tmp_path):
+    def test_link_conflict_is_reported(self, tmp_path, make_small_download):
         sources = make_small_download(str(tmp_path / 'download'))
         out = tmp_path / 'out'
         (out / 'Test_set' / ADOBE).mkdir(parents=True)
@@ -430,11 +430,10 @@ class TestRoots:
 
 
 def test_cli_main_in_process(default_download, tmp_path, capsys):
-    sys.path.insert(0, osp.join(REPO, 'tools'))
-    try:
-        import prepare_comp1k as cli
-    finally:
-        sys.path.pop(0)
+    spec = importlib.util.spec_from_file_location(
+        'tools_prepare_comp1k', osp.join(REPO, 'tools', 'prepare_comp1k.py'))
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
     out = str(tmp_path / 'out')
     assert cli.main(
         [*default_download, '--out', out, '--splits', 'test',
