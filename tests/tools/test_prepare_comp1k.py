@@ -3,7 +3,6 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import shutil
 import subprocess
 import sys
 import types

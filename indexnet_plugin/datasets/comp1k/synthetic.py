@@ -17,7 +17,7 @@ from typing import List, NamedTuple, Tuple
 import cv2
 import numpy as np
 
-from .layout import ADOBE_DIR, COCO2014_PREFIX, COMBINED_DIR, OTHER_DIR, SPLITS
+from .layout import COCO2014_PREFIX, COMBINED_DIR, OTHER_DIR, SPLITS
 from .layout import SplitLayout, composite_name
 from .prepare import prepare_comp1k
 
