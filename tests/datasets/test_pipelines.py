@@ -1,0 +1,160 @@
+"""Both augmentation schemes as config pipelines, against MMEditing's."""
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matting_samples import ALPHA_KINDS, make_alpha
+from mmcv.transforms import Compose
+from mmengine.registry import init_default_scope
+
+import indexnet_plugin  # noqa: F401  (registration)
+
+KEYS = ['alpha', 'merged', 'fg', 'bg']
+LOAD = [
+    dict(type='LoadImageFromFile', key='alpha', color_type='grayscale'),
+    dict(type='LoadImageFromFile', key='fg'),
+    dict(type='LoadImageFromFile', key='bg'),
+    dict(type='LoadImageFromFile', key='merged'),
+]
+
+
+def indexnet_scheme(scope, crop_sizes=(32, 48, 64), size=32):
+    """The IndexNet augmentation (mmedit's indexnet_mobv2 config, scaled
+    down), with the matting steps in ``scope`` ("indexnet_plugin." or "")."""
+    return [
+        dict(type=f'{scope}GenerateTrimapWithDistTransform', dist_thr=20),
+        dict(type=f'{scope}CropAroundUnknown',
+             keys=KEYS + ['trimap'],
+             crop_sizes=list(crop_sizes),
+             interpolations=['bicubic'] * 4 + ['nearest']),
+        dict(type='Resize', keys=['trimap'], scale=(size, size),
+             keep_ratio=False, interpolation='nearest'),
+        dict(type='Resize', keys=KEYS, scale=(size, size), keep_ratio=False,
+             interpolation='bicubic'),
+        dict(type='Flip', keys=KEYS + ['trimap']),
+    ]
+
+
+def dim_scheme(scope, crop_sizes=(32, 48, 64), size=32):
+    """The DIM augmentation (mmedit's indexnet_mobv2-dimaug config, scaled
+    down)."""
+    return [
+        dict(type=f'{scope}CropAroundUnknown', keys=KEYS,
+             crop_sizes=list(crop_sizes)),
+        dict(type='Flip', keys=KEYS),
+        dict(type='Resize', keys=KEYS, scale=(size, size), keep_ratio=False),
+        dict(type=f'{scope}GenerateTrimap', kernel_size=(1, 30)),
+    ]
+
+
+SCHEMES = {'indexnet': indexnet_scheme, 'dim': dim_scheme}
+
+
+@pytest.fixture(autouse=True)
+def mmedit_scope():
+    init_default_scope('mmedit')
+
+
+def run(pipeline, sample, seed):
+    np.random.seed(seed)
+    return Compose(pipeline)(copy.deepcopy(sample))
+
+
+@pytest.mark.parametrize('scheme', SCHEMES)
+def test_scheme_equals_mmedit(scheme, comp1k_sample):
+    build = SCHEMES[scheme]
+    for seed in range(6):
+        out = run(LOAD + build('indexnet_plugin.'), comp1k_sample, seed)
+        ref = run(LOAD + build(''), comp1k_sample, seed)
+        assert out['crop_bbox'] == tuple(int(v) for v in ref['crop_bbox'])
+        assert out['flip_infos'] == ref['flip_infos']
+        for key in KEYS:
+            assert out[key].shape == (32, 32, 1 if key == 'alpha' else 3)
+            np.testing.assert_array_equal(out[key], ref[key], err_msg=key)
+        # mmedit decides pixels at distance exactly dist_thr by float noise
+        # (see test_trimap); ours makes them unknown. Nothing else differs.
+        same = out['trimap'] == ref['trimap']
+        tie = ~same & (out['trimap'] == 128)
+        assert (same | tie).all() and tie.mean() < 0.02
+        assert out['trimap'].shape == (32, 32, 1)
+
+
+@pytest.mark.parametrize('scheme', SCHEMES)
+def test_scheme_packs(scheme, comp1k_sample):
+    pipeline = LOAD + SCHEMES[scheme]('indexnet_plugin.') + [
+        dict(type='PackEditInputs')
+    ]
+    packed = run(pipeline, comp1k_sample, 0)
+    assert tuple(packed['inputs'].shape) == (3, 32, 32)
+    sample = packed['data_samples']
+    assert tuple(sample.gt_alpha.data.shape) == (1, 32, 32)
+    trimap = sample.trimap.data
+    assert tuple(trimap.shape) == (1, 32, 32)
+    assert set(trimap.unique().tolist()) <= {0, 128, 255}
+
+
+@pytest.mark.parametrize('scheme', SCHEMES)
+def test_same_seed_same_sample(scheme, comp1k_sample):
+    pipeline = LOAD + SCHEMES[scheme]('indexnet_plugin.')
+    first, second = (run(pipeline, comp1k_sample, 4) for _ in range(2))
+    for key in KEYS + ['trimap']:
+        np.testing.assert_array_equal(first[key], second[key])
+
+
+@pytest.mark.parametrize('scheme', SCHEMES)
+def test_16_bit_png_loads_as_8_bit(scheme, comp1k_sample):
+    # LoadImageFromFile(color_type='grayscale'/'color') decodes 16-bit PNGs
+    # to 8 bits (value >> 8), so the pipeline sees the same sample
+    import cv2
+    out8 = run(LOAD + SCHEMES[scheme]('indexnet_plugin.'), comp1k_sample, 1)
+    for key in KEYS:
+        path = comp1k_sample[f'{key}_path']
+        image = cv2.imread(path, cv2.IMREAD_UNCHANGED).astype(np.uint16)
+        cv2.imwrite(path, image * 257)
+    out16 = run(LOAD + SCHEMES[scheme]('indexnet_plugin.'), comp1k_sample, 1)
+    for key in KEYS + ['trimap']:
+        np.testing.assert_array_equal(out16[key], out8[key])
+
+
+def test_16_bit_alpha_loaded_unchanged_is_rejected(comp1k_sample):
+    import cv2
+    path = comp1k_sample['alpha_path']
+    cv2.imwrite(path, cv2.imread(path, cv2.IMREAD_UNCHANGED).astype(
+        np.uint16) * 257)
+    load = [dict(LOAD[0], color_type='unchanged')] + LOAD[1:]
+    with pytest.raises(ValueError, match='got dtype uint16'):
+        run(load + indexnet_scheme('indexnet_plugin.'), comp1k_sample, 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(scheme=st.sampled_from(sorted(SCHEMES)), h=st.integers(5, 50),
+       w=st.integers(5, 50), seed=st.integers(0, 2**16),
+       kind=st.sampled_from(ALPHA_KINDS),
+       crop_sizes=st.lists(st.integers(4, 40), min_size=1, max_size=3))
+def test_keys_stay_aligned(scheme, h, w, seed, kind, crop_sizes):
+    """merged = alpha * fg + (1 - alpha) * bg holds after every step.
+
+    fg and bg are constant per channel, (255, 0, c) and (0, 255, c), so that
+    merged is (alpha, 255 - alpha, c): any interpolation with weights summing
+    to one maps it to the same function of the interpolated alpha, clipping
+    included, and only uint8 rounding remains: <= 1 grey level. A crop, flip
+    or resize that treated merged and alpha differently would break it.
+    """
+    alpha = make_alpha(h, w, seed, kind)
+    c = seed % 256
+    fg = np.empty((h, w, 3), np.uint8)
+    bg = np.empty((h, w, 3), np.uint8)
+    fg[...], bg[...] = (255, 0, c), (0, 255, c)
+    merged = np.dstack([alpha, 255 - alpha, np.full_like(alpha, c)])
+    sample = dict(alpha=alpha, fg=fg, bg=bg, merged=merged)
+    out = run(SCHEMES[scheme]('indexnet_plugin.', crop_sizes, size=16),
+              sample, seed)
+    a = out['alpha'].astype(np.float64) / 255
+    expected = a * out['fg'] + (1 - a) * out['bg']
+    assert np.abs(out['merged'] - expected).max() <= 1 + 1e-9
+    trimap = out['trimap']
+    assert set(np.unique(trimap)) <= {0, 128, 255}
+    if scheme == 'dim':  # generated after the last resize
+        assert (trimap[(out['alpha'] > 0) & (out['alpha'] < 255)] == 128).all()
