@@ -70,7 +70,7 @@ class TestGenerateTrimapWithDistTransform:
                 seed)
             sampler = GenerateTrimapWithDistTransform(7, random=random)
             np.random.seed(seed)
-            thr = sampler._sample()
+            thr, = sampler._sample()
             tie = squared_distance_to_unknown(alpha) == thr * thr
             assert (out[tie] == 128).all()
             np.testing.assert_array_equal(out[~tie], ref[~tie])

@@ -1,5 +1,5 @@
 """Trimap generation from the alpha matte, for both augmentation schemes."""
-from typing import Sequence, Tuple, Union
+from typing import Callable, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -27,8 +27,28 @@ def _int_pair(name: str, value: Union[int, Sequence[int]],
     return tuple(value)
 
 
+class _TrimapFromAlpha(BaseTransform):
+    """Base of the transforms adding ``_make(alpha, *sampled choices)`` as
+    "trimap"; subclasses set ``_make`` and the sampling method ``_sample``
+    (which returns a tuple)."""
+
+    _make: Callable[..., np.ndarray]
+
+    def transform(self, results: dict) -> dict:
+        """Add the trimap of ``results['alpha']``.
+
+        Args:
+            results: The sample.
+
+        Returns:
+            dict: The sample with "trimap".
+        """
+        results['trimap'] = self._make(results['alpha'], *self._sample())
+        return results
+
+
 @TRANSFORMS.register_module()
-class GenerateTrimap(BaseTransform):
+class GenerateTrimap(_TrimapFromAlpha):
     """Trimap by eroding and dilating the alpha matte (DIM augmentation).
 
     Foreground is what survives the erosion of the alpha, background what
@@ -66,6 +86,8 @@ class GenerateTrimap(BaseTransform):
             or a pair of them, or an empty range when ``random=True``.
     """
 
+    _make = staticmethod(trimap_by_morphology)
+
     def __init__(self,
                  kernel_size: Union[int, Sequence[int]],
                  iterations: Union[int, Sequence[int]] = 1,
@@ -88,26 +110,13 @@ class GenerateTrimap(BaseTransform):
         dilate_iters = np.random.randint(min_iter, max_iter)
         return erode_size, dilate_size, erode_iters, dilate_iters
 
-    def transform(self, results: dict) -> dict:
-        """Add the trimap of ``results['alpha']``.
-
-        Args:
-            results: The sample.
-
-        Returns:
-            dict: The sample with "trimap".
-        """
-        results['trimap'] = trimap_by_morphology(results['alpha'],
-                                                 *self._sample())
-        return results
-
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(kernel_size={self.kernel_size}, '
                 f'iterations={self.iterations}, random={self.random})')
 
 
 @TRANSFORMS.register_module()
-class GenerateTrimapWithDistTransform(BaseTransform):
+class GenerateTrimapWithDistTransform(_TrimapFromAlpha):
     """Trimap whose unknown band surrounds the fractional alpha pixels up to
     a distance threshold (IndexNet augmentation).
 
@@ -140,6 +149,8 @@ class GenerateTrimapWithDistTransform(BaseTransform):
             ``random=True``, so that the range is not empty).
     """
 
+    _make = staticmethod(trimap_by_distance)
+
     def __init__(self, dist_thr: int = 20, random: bool = True) -> None:
         smallest = 2 if random else 1
         if not (isinstance(dist_thr, int) and not isinstance(dist_thr, bool)
@@ -150,24 +161,11 @@ class GenerateTrimapWithDistTransform(BaseTransform):
         self.random = bool(random)
 
     @cache_randomness
-    def _sample(self) -> int:
-        """Draw the distance threshold."""
+    def _sample(self) -> Tuple[int]:
+        """Draw (the distance threshold,)."""
         if not self.random:
-            return self.dist_thr
-        return np.random.randint(1, self.dist_thr)
-
-    def transform(self, results: dict) -> dict:
-        """Add the trimap of ``results['alpha']``.
-
-        Args:
-            results: The sample.
-
-        Returns:
-            dict: The sample with "trimap".
-        """
-        results['trimap'] = trimap_by_distance(results['alpha'],
-                                               self._sample())
-        return results
+            return (self.dist_thr, )
+        return (np.random.randint(1, self.dist_thr), )
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(dist_thr={self.dist_thr}, '
