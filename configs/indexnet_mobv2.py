@@ -13,7 +13,6 @@ _base_ = ['./_base_/comp1k.py', './_base_/matting_runtime.py']
 
 experiment_name = 'indexnet_mobv2_1xb16-78k_comp1k'
 work_dir = f'./work_dirs/{experiment_name}'
-save_dir = './work_dirs/'
 
 model = dict(
     type='indexnet_plugin.IndexNet',
@@ -99,4 +98,4 @@ optim_wrapper = dict(
 param_scheduler = dict(
     type='MultiStepLR', milestones=[52000, 67600], gamma=0.1, by_epoch=False)
 
-default_hooks = dict(checkpoint=dict(interval=2600, out_dir=save_dir))
+default_hooks = dict(checkpoint=dict(interval=2600))

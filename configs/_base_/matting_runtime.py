@@ -2,17 +2,19 @@
 # in the `indexnet_plugin` scope; mmedit stays the default scope.
 custom_imports = dict(imports=['indexnet_plugin'], allow_failed_imports=False)
 default_scope = 'mmedit'
-save_dir = './work_dirs'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # Checkpoints go to work_dir (where --resume looks) and are written
+    # atomically (indexnet_plugin/engine/atomic_backend.py): a run killed
+    # while saving never leaves a truncated checkpoint.
     checkpoint=dict(
         type='CheckpointHook',
         interval=10000,
         by_epoch=False,
-        out_dir=save_dir),
+        backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 

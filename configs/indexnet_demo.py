@@ -1,0 +1,60 @@
+# A few-minute IndexNet run on a 2-core CPU, on the synthetic Comp-1k that
+# `make demo` (tools/demo.py) generates into data/synthetic_comp1k. Same
+# network, losses and IndexNet augmentation as indexnet_mobv2.py; smaller crops
+# and batches, and no ImageNet initialisation (offline), hence trainable BN
+# and one learning rate for the whole network.
+_base_ = ['./indexnet_mobv2.py']
+
+experiment_name = 'indexnet_demo'
+work_dir = f'./work_dirs/{experiment_name}'
+data_root = 'data/synthetic_comp1k'
+
+model = dict(
+    backbone=dict(encoder=dict(freeze_bn=False, init_cfg=None)))
+
+matting_keys = ['alpha', 'merged', 'fg', 'bg']
+crop_size = 160
+train_pipeline = [
+    dict(type='LoadImageFromFile', key='alpha', color_type='grayscale'),
+    dict(type='LoadImageFromFile', key='fg'),
+    dict(type='LoadImageFromFile', key='bg'),
+    dict(type='LoadImageFromFile', key='merged'),
+    dict(type='indexnet_plugin.GenerateTrimapWithDistTransform', dist_thr=10),
+    dict(
+        type='indexnet_plugin.CropAroundUnknown',
+        keys=matting_keys + ['trimap'],
+        crop_sizes=[crop_size, 2 * crop_size],
+        interpolations=['bicubic'] * 4 + ['nearest']),
+    dict(
+        type='Resize',
+        keys=['trimap'],
+        scale=(crop_size, crop_size),
+        keep_ratio=False,
+        interpolation='nearest'),
+    dict(
+        type='Resize',
+        keys=matting_keys,
+        scale=(crop_size, crop_size),
+        keep_ratio=False,
+        interpolation='bicubic'),
+    dict(type='Flip', keys=matting_keys + ['trimap']),
+    dict(type='PackEditInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=1,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=1, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+
+max_iters = 200
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
+param_scheduler = dict(milestones=[int(max_iters * 0.75)])
+
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=50, max_keep_ckpts=2))
+custom_hooks = []
