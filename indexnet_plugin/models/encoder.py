@@ -40,6 +40,11 @@ class InvertedResidual(nn.Module):
         norm_cfg: Normalisation layer config.
         use_res_connect: Add the input to the output (needs
             ``in_channels == out_channels``).
+
+    The input is zero-padded *before* the 1x1 expansion, as in the original
+    IndexNet code, not inside the depthwise convolution: the border then
+    holds the expansion's response to zeros (its BatchNorm bias after
+    ReLU6), not zeros. The released weights were trained that way.
     """
 
     def __init__(self, in_channels: int, out_channels: int, dilation: int,
@@ -47,12 +52,12 @@ class InvertedResidual(nn.Module):
                  use_res_connect: bool) -> None:
         super().__init__()
         self.use_res_connect = use_res_connect
+        self.padding = dilation  # keeps the size: 3x3 kernel, stride 1
         hidden_channels = round(in_channels * expand_ratio)
         depthwise_separable = DepthwiseSeparableConvModule(
             hidden_channels,
             out_channels,
             3,
-            padding=dilation,
             dilation=dilation,
             norm_cfg=norm_cfg,
             dw_act_cfg=dict(type='ReLU6'),
@@ -70,7 +75,7 @@ class InvertedResidual(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Forward (N, in_channels, H, W) to (N, out_channels, H, W)."""
-        out = self.conv(x)
+        out = self.conv(F.pad(x, [self.padding] * 4))
         return out + x if self.use_res_connect else out
 
 
