@@ -63,8 +63,8 @@ def make_sample(root, name, h, w, seed):
 def pipelines(scheme):
     """(ours, mmedit's) transform lists of ``scheme``'s training config."""
     import mmedit
-    path = osp.join(osp.dirname(mmedit.__file__), '.mim', 'configs',
-                    CONFIGS[scheme])
+    path = osp.join(
+        osp.dirname(mmedit.__file__), '.mim', 'configs', CONFIGS[scheme])
     theirs = Config.fromfile(path).train_pipeline
     ours = copy.deepcopy(theirs)
     for step in ours:
@@ -88,8 +88,11 @@ def run_timed(transforms, sample, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--repeats', type=int, default=5,
-                        help='runs per sample and pipeline (fastest kept)')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=5,
+        help='runs per sample and pipeline (fastest kept)')
     args = parser.parse_args()
     init_default_scope('mmedit')
     print(f'OpenCV threads: {cv2.getNumThreads()}, repeats: {args.repeats}')
@@ -108,8 +111,10 @@ def main():
                     runs['ours'].append(run_timed(ours, sample, seed))
                     runs['mmedit'].append(run_timed(theirs, sample, seed))
                 # fastest of each step over the runs (same seeds both sides)
-                steps = {who: [min(s) for s in zip(*r)]
-                         for who, r in runs.items()}
+                steps = {
+                    who: [min(s) for s in zip(*r)]
+                    for who, r in runs.items()
+                }
                 total = {who: sum(s) for who, s in steps.items()}
                 for who in totals:
                     totals[who] += total[who]

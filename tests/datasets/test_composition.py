@@ -13,8 +13,7 @@ from mmedit.datasets.transforms import \
     RandomLoadResizeBg as MMRandomLoadResizeBg
 
 from indexnet_plugin.datasets.transforms import (CompositeFg, MergeFgAndBg,
-                                                 PerturbBg,
-                                                 RandomLoadResizeBg)
+                                                 PerturbBg, RandomLoadResizeBg)
 
 
 def run_both(ours, theirs, sample, seed):
@@ -63,12 +62,12 @@ class TestCompositeFg:
             else:
                 # ours resizes alpha in [0, 255] then scales, mmedit scales
                 # then resizes: both float64, 1e-12 of a grey level apart
-                assert_same(out, ref, ['fg'] if out['fg'].dtype == np.uint8
-                            else [])
-                np.testing.assert_allclose(out['alpha'], ref['alpha'],
-                                           rtol=0, atol=1e-9)
-                np.testing.assert_allclose(out['fg'], ref['fg'], rtol=0,
-                                           atol=1e-9)
+                assert_same(out, ref,
+                            ['fg'] if out['fg'].dtype == np.uint8 else [])
+                np.testing.assert_allclose(
+                    out['alpha'], ref['alpha'], rtol=0, atol=1e-9)
+                np.testing.assert_allclose(
+                    out['fg'], ref['fg'], rtol=0, atol=1e-9)
         assert 0 < composited < 12
 
     def test_opaque_result_is_not_composited(self, fg_alpha_dirs):
@@ -88,8 +87,9 @@ class TestCompositeFg:
 
     def test_unpaired_names(self, fg_alpha_dirs):
         fg_dirs, alpha_dirs = fg_alpha_dirs
-        os.rename(os.path.join(alpha_dirs[1], '0.png'),
-                  os.path.join(alpha_dirs[1], 'x.png'))
+        os.rename(
+            os.path.join(alpha_dirs[1], '0.png'),
+            os.path.join(alpha_dirs[1], 'x.png'))
         with pytest.raises(ValueError) as error:
             CompositeFg(fg_dirs, alpha_dirs)
         assert str(error.value) == (
@@ -101,8 +101,10 @@ class TestCompositeFg:
         fg_dirs, alpha_dirs = fg_alpha_dirs
         cv2.imwrite(os.path.join(alpha_dirs[1], '0.png'), make_alpha(5, 5, 0))
         transform = CompositeFg(fg_dirs[1], alpha_dirs[1], prob=1)
-        with pytest.raises(ValueError, match=r'"\S*0.png": \(20, 20, 3\), '
-                           r'"\S*0.png": \(5, 5\)'):
+        with pytest.raises(
+                ValueError,
+                match=r'"\S*0.png": \(20, 20, 3\), '
+                r'"\S*0.png": \(5, 5\)'):
             transform(make_sample(8, 8, seed=0))
 
     def test_undecodable_file(self, fg_alpha_dirs):
@@ -155,8 +157,8 @@ class TestMergeFgAndBg:
         sample = make_sample(13, 17, seed=0)
         expected = MergeFgAndBg()(copy.deepcopy(sample))['merged']
         sample['alpha'] = sample['alpha'][..., 0]
-        np.testing.assert_array_equal(
-            MergeFgAndBg()(sample)['merged'], expected)
+        np.testing.assert_array_equal(MergeFgAndBg()(sample)['merged'],
+                                      expected)
 
     def test_mismatched_shapes(self):
         sample = make_sample(13, 17, seed=0)
@@ -207,7 +209,8 @@ class TestPerturbBg:
     def test_invalid_argument(self):
         with pytest.raises(ValueError) as error:
             PerturbBg(-0.1)
-        assert str(error.value) == 'gamma_ratio must be in [0, 1], but got -0.1'
+        assert str(
+            error.value) == 'gamma_ratio must be in [0, 1], but got -0.1'
 
 
 class TestRandomLoadResizeBg:
@@ -215,8 +218,9 @@ class TestRandomLoadResizeBg:
     @pytest.fixture
     def bg_dir(self, tmp_path):
         for i, (h, w) in enumerate([(30, 20), (7, 11), (25, 25)]):
-            cv2.imwrite(str(tmp_path / f'{i}.jpg'),
-                        make_sample(h, w, seed=i)['bg'])
+            cv2.imwrite(
+                str(tmp_path / f'{i}.jpg'),
+                make_sample(h, w, seed=i)['bg'])
         (tmp_path / 'notes.txt').write_text('not an image')
         return str(tmp_path)
 

@@ -10,8 +10,8 @@ from mmedit.datasets.transforms import \
     CropAroundUnknown as MMCropAroundUnknown
 
 from indexnet_plugin.datasets.transforms import CropAroundUnknown
-from indexnet_plugin.datasets.transforms.functional import (
-    nth_nonzero, trimap_by_distance)
+from indexnet_plugin.datasets.transforms.functional import (nth_nonzero,
+                                                            trimap_by_distance)
 
 KEYS = ['alpha', 'merged', 'fg', 'bg', 'trimap']
 INTERPOLATIONS = ['bicubic', 'bicubic', 'bicubic', 'bicubic', 'nearest']
@@ -68,17 +68,22 @@ class TestCropAroundUnknown:
         sample = make_sample(20, 30, seed=1)
         sample['fg'] = np.dstack([sample['fg'], sample['alpha']])  # RGBA
         sample['bg'] = sample['bg'][..., :1]  # grayscale (H, W, 1)
-        kwargs = dict(keys=['alpha', 'fg', 'bg'], crop_sizes=[12, 40],
-                      interpolations='bicubic')
+        kwargs = dict(
+            keys=['alpha', 'fg', 'bg'],
+            crop_sizes=[12, 40],
+            interpolations='bicubic')
         for seed in range(4):
             out, ref = run_both(kwargs, sample, seed)
             assert_same(out, ref, kwargs['keys'])
             assert out['fg'].shape[2] == 4 and out['bg'].shape[2] == 1
 
     @HYPOTHESIS
-    @given(h=st.integers(1, 40), w=st.integers(1, 40),
-           seed=st.integers(0, 2**16), kind=st.sampled_from(ALPHA_KINDS),
-           crop=st.tuples(st.integers(1, 30), st.integers(1, 30)))
+    @given(
+        h=st.integers(1, 40),
+        w=st.integers(1, 40),
+        seed=st.integers(0, 2**16),
+        kind=st.sampled_from(ALPHA_KINDS),
+        crop=st.tuples(st.integers(1, 30), st.integers(1, 30)))
     def test_invariants(self, h, w, seed, kind, crop):
         sample = make_sample(h, w, seed, kind)
         keys = ['alpha', 'merged', 'fg', 'bg']
@@ -159,7 +164,8 @@ class TestCropAroundUnknown:
         sample['trimap'][0, :3, 0] = [1, 2, 1]
         with pytest.raises(ValueError) as error:
             CropAroundUnknown(['alpha', 'trimap'], [5],
-                              unknown_source='trimap')(sample)
+                              unknown_source='trimap')(
+                                  sample)
         assert str(error.value) == ('"trimap" must only contain the values '
                                     '(0, 128, 255), but got also [1, 2]')
 
@@ -190,8 +196,8 @@ class TestCropAroundUnknown:
          "interpolations must be one of ['area', 'bicubic', 'bilinear', "
          "'lanczos', 'nearest'] or a list of them as long as keys (1), but "
          "got ['cubic']"),
-        (dict(keys=['alpha', 'fg'], crop_sizes=[3],
-              interpolations=['nearest']),
+        (dict(
+            keys=['alpha', 'fg'], crop_sizes=[3], interpolations=['nearest']),
          "interpolations must be one of ['area', 'bicubic', 'bilinear', "
          "'lanczos', 'nearest'] or a list of them as long as keys (2), but "
          "got ['nearest']"),

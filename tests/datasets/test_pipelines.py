@@ -2,6 +2,7 @@
 import copy
 import os.path as osp
 
+import cv2
 import mmedit
 import numpy as np
 import pytest
@@ -122,7 +123,6 @@ def test_same_seed_same_sample(scheme, comp1k_sample):
 def test_16_bit_png_loads_as_8_bit(scheme, comp1k_sample):
     # LoadImageFromFile(color_type='grayscale'/'color') decodes 16-bit PNGs
     # to 8 bits (value >> 8), so the pipeline sees the same sample
-    import cv2
     pipeline = scaled(ours(reference_pipeline(scheme)))
     out8 = run(pipeline, comp1k_sample, 1)
     for key in KEYS:
@@ -135,10 +135,9 @@ def test_16_bit_png_loads_as_8_bit(scheme, comp1k_sample):
 
 
 def test_16_bit_alpha_loaded_unchanged_is_rejected(comp1k_sample):
-    import cv2
     path = comp1k_sample['alpha_path']
-    cv2.imwrite(path, cv2.imread(path, cv2.IMREAD_UNCHANGED).astype(
-        np.uint16) * 257)
+    cv2.imwrite(path,
+                cv2.imread(path, cv2.IMREAD_UNCHANGED).astype(np.uint16) * 257)
     pipeline = scaled(ours(reference_pipeline('indexnet')))
     pipeline[0]['color_type'] = 'unchanged'
     with pytest.raises(ValueError, match='got dtype uint16'):
@@ -146,10 +145,13 @@ def test_16_bit_alpha_loaded_unchanged_is_rejected(comp1k_sample):
 
 
 @settings(max_examples=25, deadline=None)
-@given(scheme=st.sampled_from(SCHEMES), h=st.integers(5, 50),
-       w=st.integers(5, 50), seed=st.integers(0, 2**16),
-       kind=st.sampled_from(ALPHA_KINDS),
-       crop_sizes=st.lists(st.integers(4, 40), min_size=1, max_size=3))
+@given(
+    scheme=st.sampled_from(SCHEMES),
+    h=st.integers(5, 50),
+    w=st.integers(5, 50),
+    seed=st.integers(0, 2**16),
+    kind=st.sampled_from(ALPHA_KINDS),
+    crop_sizes=st.lists(st.integers(4, 40), min_size=1, max_size=3))
 def test_keys_stay_aligned(scheme, h, w, seed, kind, crop_sizes):
     """merged = alpha * fg + (1 - alpha) * bg holds after every step.
 
@@ -169,8 +171,8 @@ def test_keys_stay_aligned(scheme, h, w, seed, kind, crop_sizes):
     fg[...], bg[...] = (255, 0, c), (0, 255, c)
     merged = np.dstack([alpha, 255 - alpha, np.full_like(alpha, c)])
     sample = dict(alpha=alpha, fg=fg, bg=bg, merged=merged)
-    pipeline = scaled(ours(reference_pipeline(scheme)), crop_sizes, size=16,
-                      load=False)
+    pipeline = scaled(
+        ours(reference_pipeline(scheme)), crop_sizes, size=16, load=False)
     out = run(pipeline, sample, seed)
     a = out['alpha'].astype(np.float64) / 255
     expected = a * out['fg'] + (1 - a) * out['bg']

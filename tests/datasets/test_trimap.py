@@ -1,5 +1,4 @@
 """Trimap generation: parity with MMEditing 1.0.0rc7, invariants, errors."""
-import copy
 
 import numpy as np
 import pytest
@@ -76,8 +75,7 @@ class TestGenerateTrimapWithDistTransform:
             np.testing.assert_array_equal(out[~tie], ref[~tie])
 
     @HYPOTHESIS
-    @given(alpha=alphas, thr=st.one_of(st.integers(0, 25),
-                                       st.floats(0, 25)))
+    @given(alpha=alphas, thr=st.one_of(st.integers(0, 25), st.floats(0, 25)))
     def test_invariants(self, alpha, thr):
         trimap = trimap_by_distance(alpha, thr)
         assert_trimap_of(trimap, alpha)
@@ -143,12 +141,11 @@ class TestGenerateTrimap:
     def test_fixed_int_kernel_is_both_sizes(self):
         alpha = make_alpha(40, 31, seed=2)
         out = GenerateTrimap(5, random=False)(dict(alpha=alpha))['trimap']
-        np.testing.assert_array_equal(out,
-                                      trimap_by_morphology(alpha, 5, 5))
+        np.testing.assert_array_equal(out, trimap_by_morphology(alpha, 5, 5))
 
     @HYPOTHESIS
-    @given(alpha=alphas, sizes=st.tuples(st.integers(1, 15),
-                                         st.integers(1, 15)))
+    @given(
+        alpha=alphas, sizes=st.tuples(st.integers(1, 15), st.integers(1, 15)))
     def test_invariants(self, alpha, sizes):
         assert_trimap_of(trimap_by_morphology(alpha, *sizes), alpha)
 
@@ -200,10 +197,10 @@ class TestGenerateTrimap:
         assert str(error.value) == message
 
 
-@pytest.mark.parametrize('transform', [
-    GenerateTrimap((1, 30)),
-    GenerateTrimapWithDistTransform(20)
-])
+@pytest.mark.parametrize(
+    'transform',
+    [GenerateTrimap(
+        (1, 30)), GenerateTrimapWithDistTransform(20)])
 class TestAlphaInputs:
 
     def test_2d_alpha_gives_2d_trimap(self, transform):
@@ -226,8 +223,10 @@ class TestAlphaInputs:
             "load it with color_type='grayscale')")
 
     def test_float_alpha_out_of_range_rejected(self, transform):
-        with pytest.raises(ValueError, match=r'values in \[0, 255\], but got '
-                           r'values in \[0.0, 256.0\]'):
+        with pytest.raises(
+                ValueError,
+                match=r'values in \[0, 255\], but got '
+                r'values in \[0.0, 256.0\]'):
             transform(dict(alpha=np.array([[0., 256.]])))
 
     def test_input_not_mutated(self, transform):

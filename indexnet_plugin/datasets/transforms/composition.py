@@ -21,8 +21,7 @@ def _list_images(backend, directory: str) -> List[str]:
     """Sorted paths of the image files in ``directory`` (sorted so that an
     index means the same file on every machine)."""
     names = sorted(
-        name
-        for name in backend.list_dir_or_file(directory, list_dir=False)
+        name for name in backend.list_dir_or_file(directory, list_dir=False)
         if name.lower().endswith(IMAGE_EXTENSIONS))
     if not names:
         raise ValueError(f'no image file ({", ".join(IMAGE_EXTENSIONS)}) in '
@@ -30,7 +29,9 @@ def _list_images(backend, directory: str) -> List[str]:
     return [backend.join_path(directory, name) for name in names]
 
 
-def _load(backend, path: str, flag: str = 'color',
+def _load(backend,
+          path: str,
+          flag: str = 'color',
           channel_order: str = 'bgr') -> np.ndarray:
     """Decode the image at ``path``, naming it if that fails."""
     img = mmcv.imfrombytes(
@@ -80,8 +81,7 @@ class CompositeFg(BaseTransform):
                  alpha_dirs: Union[str, Sequence[str]],
                  interpolation: str = 'nearest',
                  prob: float = 0.5) -> None:
-        self.fg_dirs = [fg_dirs] if isinstance(fg_dirs, str) else list(
-            fg_dirs)
+        self.fg_dirs = [fg_dirs] if isinstance(fg_dirs, str) else list(fg_dirs)
         self.alpha_dirs = [alpha_dirs] if isinstance(alpha_dirs,
                                                      str) else list(alpha_dirs)
         if len(self.fg_dirs) != len(self.alpha_dirs) or not self.fg_dirs:

@@ -71,12 +71,12 @@ class CropAroundUnknown(BaseTransform):
             ``unknown_source`` or ``interpolations`` does not match ``keys``.
     """
 
-    def __init__(self,
-                 keys: Sequence[str],
-                 crop_sizes: Sequence[Union[int, Sequence[int]]],
-                 unknown_source: str = 'alpha',
-                 interpolations: Union[str, Sequence[str]] = 'bilinear'
-                 ) -> None:
+    def __init__(
+            self,
+            keys: Sequence[str],
+            crop_sizes: Sequence[Union[int, Sequence[int]]],
+            unknown_source: str = 'alpha',
+            interpolations: Union[str, Sequence[str]] = 'bilinear') -> None:
         if unknown_source not in ('alpha', 'trimap'):
             raise ValueError('unknown_source must be "alpha" or "trimap", '
                              f'but got {unknown_source!r}')
@@ -89,8 +89,8 @@ class CropAroundUnknown(BaseTransform):
                              f'{crop_sizes!r}')
         if isinstance(interpolations, str):
             interpolations = [interpolations] * len(keys)
-        if (not isinstance(interpolations, (tuple, list))
-                or len(interpolations) != len(keys)
+        if (not isinstance(interpolations,
+                           (tuple, list)) or len(interpolations) != len(keys)
                 or not set(interpolations) <= set(INTERPOLATIONS)):
             raise ValueError(
                 f'interpolations must be one of {sorted(INTERPOLATIONS)} or a '
@@ -121,8 +121,9 @@ class CropAroundUnknown(BaseTransform):
         source = results[self.unknown_source]
         size = size_covering_crop(source.shape[:2], crop_size)
         if size != source.shape[:2]:
-            source = resize(source, size, self.interpolations[self.keys.index(
-                self.unknown_source)])
+            source = resize(
+                source, size,
+                self.interpolations[self.keys.index(self.unknown_source)])
         candidates, row0, col0 = centre_candidates(
             self._unknown(source), crop_size)
         if candidates is None:
@@ -133,8 +134,8 @@ class CropAroundUnknown(BaseTransform):
                 logger='current',
                 level=logging.WARNING)
             return crop_size, (crop_size[0] // 2, crop_size[1] // 2)
-        row, col = nth_nonzero(
-            candidates, np.random.randint(np.count_nonzero(candidates)))
+        row, col = nth_nonzero(candidates,
+                               np.random.randint(np.count_nonzero(candidates)))
         return crop_size, (row0 + row, col0 + col)
 
     def transform(self, results: dict) -> dict:
@@ -173,4 +174,3 @@ class CropAroundUnknown(BaseTransform):
                 f'crop_sizes={self.crop_sizes}, '
                 f'unknown_source={self.unknown_source!r}, '
                 f'interpolations={self.interpolations})')
-

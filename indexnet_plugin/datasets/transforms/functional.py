@@ -143,8 +143,7 @@ def trimap_by_distance(alpha: np.ndarray, dist_thr: float) -> np.ndarray:
         bottom = min(y + h + margin, alpha2d.shape[0])
         right = min(x + w + margin, alpha2d.shape[1])
         known = cv2.bitwise_not(unknown[top:bottom, left:right])
-        dist = cv2.distanceTransform(known, cv2.DIST_L2,
-                                     cv2.DIST_MASK_PRECISE)
+        dist = cv2.distanceTransform(known, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         # Distances are square roots of integers k, computed with float
         # noise that varies between calls (7 comes out as 7.0000005 or 7):
         # compare against the midpoint between the largest k within the
@@ -269,9 +268,8 @@ def crop_top_left(centre: Tuple[int, int], crop_size: Tuple[int, int],
     return top, left
 
 
-def composite_foregrounds(
-        fg: np.ndarray, alpha: np.ndarray, fg2: np.ndarray,
-        alpha2: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def composite_foregrounds(fg: np.ndarray, alpha: np.ndarray, fg2: np.ndarray,
+                          alpha2: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Put foreground ``fg`` in front of foreground ``fg2``.
 
     ``fg' = a1 * fg + (1 - a1) * fg2`` and ``a' = 1 - (1 - a1) * (1 - a2)``

@@ -16,9 +16,9 @@ def _int_pair(name: str, value: Union[int, Sequence[int]],
     otherwise). A range must be non-empty."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = (value, value + 1) if random else (value, value)
-    if not (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool)
-                    for v in value) and min(value) >= 1):
+    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool)
+            for v in value) and min(value) >= 1):
         raise ValueError(f'{name} must be an int >= 1 or a pair of ints >= '
                          f'1, but got {value!r}')
     if random and value[1] <= value[0]:
