@@ -1,0 +1,160 @@
+"""``indexnet-predict``: alpha mattes for one image or a folder of images.
+
+One pair::
+
+    indexnet-predict cat.jpg cat_trimap.png --checkpoint indexnet.pth -o out
+
+A folder: IMAGE and TRIMAP are folders, pairs are matched by file stem
+(``images/cat.jpg`` with ``trimaps/cat.png``)::
+
+    indexnet-predict images/ trimaps/ --checkpoint indexnet.pth -o out --preview
+
+Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
+``out/<stem>_rgba.png`` (BGRA cut-out) and with ``--preview``
+``out/<stem>_preview.png`` (image | trimap | alpha | cut-out on a
+checkerboard). Files are written atomically, so an interrupted run leaves
+only complete outputs. A bad pair is reported on one line (``error: ...``)
+and the others still run; the exit status is then 1. A problem with the
+config, checkpoint or folders exits with 2 before any prediction.
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from .inference import (DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP,
+                        DEFAULT_TILE_SIZE, CheckpointError, init_predictor)
+from .io import MattingInputError, find_pairs, load_pair
+from .visualize import preview, rgba_cutout
+
+EXIT_BAD_PAIRS = 1
+EXIT_FATAL = 2
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog='indexnet-predict',
+        description='Predict alpha mattes from images and trimaps '
+        '(files, or folders matched by file stem).')
+    parser.add_argument('image', help='image file or folder of images')
+    parser.add_argument('trimap', help='trimap file or folder of trimaps')
+    parser.add_argument(
+        '--checkpoint', required=True, help='weights: path or http(s) URL')
+    parser.add_argument(
+        '--config',
+        help='model config (default: the IndexNet MobileNetV2 model of the '
+        'released Comp-1k checkpoints)')
+    parser.add_argument(
+        '-o', '--out-dir', default='alphas', help='output folder')
+    parser.add_argument(
+        '--rgba', action='store_true', help='also write <stem>_rgba.png')
+    parser.add_argument(
+        '--preview', action='store_true',
+        help='also write <stem>_preview.png')
+    parser.add_argument('--device', default='cpu', help='torch device')
+    parser.add_argument(
+        '--batch-size', type=int, default=4,
+        help='images per network call (same network input size only)')
+    parser.add_argument(
+        '--max-megapixels', type=float, default=DEFAULT_MAX_PIXELS / 1e6,
+        help='larger network inputs are predicted in tiles')
+    parser.add_argument('--tile-size', type=int, default=DEFAULT_TILE_SIZE)
+    parser.add_argument(
+        '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
+    parser.add_argument(
+        '--no-fast', action='store_true',
+        help='run the plain network (no batch-norm folding or TorchScript)')
+    parser.add_argument(
+        '--quiet', action='store_true', help='no progress bar')
+    return parser.parse_args(argv)
+
+
+def _pairs(image: Path, trimap: Path) -> Tuple[List[Tuple[Path, Path]],
+                                                 List[str]]:
+    """The (image, trimap) pairs to predict and the unmatched images."""
+    if image.is_dir() != trimap.is_dir():
+        raise MattingInputError(
+            f"image '{image}' and trimap '{trimap}' must both be files or "
+            'both be folders')
+    if image.is_dir():
+        return find_pairs(image, trimap)
+    return [(image, trimap)], []
+
+
+def _write(path: Path, picture: np.ndarray) -> None:
+    """Write a PNG atomically (temporary file, then rename)."""
+    ok, encoded = cv2.imencode('.png', picture)
+    if not ok:
+        raise OSError(f"cannot encode '{path}'")
+    partial = path.with_name(path.name + '.partial')
+    partial.write_bytes(encoded.tobytes())
+    os.replace(partial, path)
+
+
+def _save(args: argparse.Namespace, stem: str, image: np.ndarray,
+          trimap: np.ndarray, alpha: np.ndarray) -> None:
+    """Write the outputs requested for one pair."""
+    out = Path(args.out_dir)
+    _write(out / f'{stem}.png', alpha)
+    if args.rgba:
+        _write(out / f'{stem}_rgba.png', rgba_cutout(image, alpha))
+    if args.preview:
+        _write(out / f'{stem}_preview.png', preview(image, trimap, alpha))
+
+
+def _report(message: str) -> None:
+    """One error line on stderr, not mangling the progress bar."""
+    tqdm.write(f'error: {message}', file=sys.stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command; returns the exit status (0, 1 bad pairs, 2 fatal)."""
+    args = parse_args(argv)
+    try:
+        pairs, problems = _pairs(Path(args.image), Path(args.trimap))
+        predictor = init_predictor(
+            args.config,
+            args.checkpoint,
+            args.device,
+            fast=not args.no_fast,
+            max_pixels=int(args.max_megapixels * 1e6),
+            tile_size=args.tile_size,
+            tile_overlap=args.tile_overlap,
+            batch_size=args.batch_size)
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    except (MattingInputError, CheckpointError, ValueError, OSError) as error:
+        _report(str(error))
+        return EXIT_FATAL
+    for problem in problems:
+        _report(problem)
+    failures = len(problems)
+    progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
+    for start in range(0, len(pairs), args.batch_size):
+        loaded = []
+        for image_path, trimap_path in pairs[start:start + args.batch_size]:
+            try:
+                image, trimap = load_pair(image_path, trimap_path)
+                predictor.check_size(image.shape[:2], image_path)
+                loaded.append((image_path.stem, image, trimap))
+            except MattingInputError as error:
+                _report(str(error))
+                failures += 1
+                progress.update()
+        alphas = predictor.predict_batch([item[1] for item in loaded],
+                                         [item[2] for item in loaded])
+        for (stem, image, trimap), alpha in zip(loaded, alphas):
+            if alpha is not None:
+                _save(args, stem, image, trimap, alpha)
+            progress.update()
+    progress.close()
+    return EXIT_BAD_PAIRS if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

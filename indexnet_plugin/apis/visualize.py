@@ -1,0 +1,60 @@
+"""Pictures made from a predicted alpha: RGBA cut-out and a preview strip."""
+import cv2
+import numpy as np
+
+CHECKER_SQUARE = 16
+CHECKER_SHADES = (204, 153)  # light and dark grey, as image editors show
+PREVIEW_HEIGHT = 480
+
+
+def rgba_cutout(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Attach the alpha matte to the image as a fourth channel.
+
+    Args:
+        image: BGR ``uint8`` image (H, W, 3).
+        alpha: ``uint8`` alpha (H, W).
+
+    Returns:
+        np.ndarray: BGRA ``uint8`` image (H, W, 4), for ``cv2.imwrite``.
+    """
+    return np.dstack((image, alpha))
+
+
+def checkerboard(height: int, width: int) -> np.ndarray:
+    """Grey checkerboard (H, W, 3) ``uint8`` that shows transparency."""
+    rows = (np.arange(height) // CHECKER_SQUARE)[:, None]
+    cols = (np.arange(width) // CHECKER_SQUARE)[None]
+    board = np.where((rows + cols) % 2 == 0, *CHECKER_SHADES)
+    return np.repeat(board[..., None], 3, axis=2).astype(np.uint8)
+
+
+def preview(image: np.ndarray, trimap: np.ndarray,
+            alpha: np.ndarray) -> np.ndarray:
+    """Side-by-side strip: image | trimap | alpha | cut-out on a checkerboard.
+
+    Each panel is scaled to :data:`PREVIEW_HEIGHT` rows (never enlarged).
+
+    Args:
+        image: BGR ``uint8`` image (H, W, 3).
+        trimap: ``uint8`` trimap (H, W).
+        alpha: ``uint8`` alpha (H, W).
+
+    Returns:
+        np.ndarray: BGR ``uint8`` strip (h, 4 w, 3).
+    """
+    height, width = alpha.shape
+    scale = min(1.0, PREVIEW_HEIGHT / height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+
+    def fit(panel: np.ndarray) -> np.ndarray:
+        return cv2.resize(panel, size, interpolation=cv2.INTER_AREA)
+
+    weight = alpha[..., None].astype(np.float32) / 255
+    composite = image * weight + checkerboard(height, width) * (1 - weight)
+    panels = [
+        image,
+        cv2.cvtColor(trimap, cv2.COLOR_GRAY2BGR),
+        cv2.cvtColor(alpha, cv2.COLOR_GRAY2BGR),
+        np.round(composite).astype(np.uint8),
+    ]
+    return np.hstack([fit(panel) for panel in panels])
