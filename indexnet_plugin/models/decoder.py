@@ -12,7 +12,7 @@ from mmengine.model.weight_init import normal_init
 from torch import Tensor
 
 from ..registry import MODELS
-from .encoder import OUT_CHANNELS, stage_channels
+from .encoder import stage_channels
 
 
 class IndexedUpsample(nn.Module):
@@ -76,7 +76,8 @@ class IndexNetDecoder(BaseModule):
 
     Args:
         in_channels: Channels of the encoder output. ``SimpleEncoderDecoder``
-            fills it in from ``encoder.out_channels``.
+            fills it in from ``encoder.out_channels``; None means the
+            coarsest shortcut's width (160 at width_mult 1).
         kernel_size: Kernel size of every convolution.
         norm_cfg: Normalisation layer config.
         separable_conv: Use depthwise separable convolutions.
@@ -91,7 +92,7 @@ class IndexNetDecoder(BaseModule):
     """
 
     def __init__(self,
-                 in_channels: int = OUT_CHANNELS,
+                 in_channels: Optional[int] = None,
                  kernel_size: int = 5,
                  norm_cfg: Optional[dict] = dict(type='BN'),
                  separable_conv: bool = False,
@@ -105,10 +106,12 @@ class IndexNetDecoder(BaseModule):
                              f'{kernel_size!r}')
         if not width_mult > 0:
             raise ValueError(f'width_mult must be > 0, got {width_mult!r}')
-        self.in_channels = in_channels
         self.width_mult = width_mult
         # Shortcut channels, coarse to fine, as the decoder consumes them.
         self.shortcut_channels = stage_channels(width_mult)[::-1]
+        if in_channels is None:
+            in_channels = self.shortcut_channels[0]
+        self.in_channels = in_channels
         out_channels = self.shortcut_channels[1:] + self.shortcut_channels[-1:]
         in_channels_list = [in_channels, *out_channels[:-1]]
 

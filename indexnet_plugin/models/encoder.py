@@ -23,9 +23,6 @@ INDEX_MODES = ('holistic', ) + DEPTHWISE_MODES
 OUT_STRIDES = (16, 32)
 STEM_CHANNELS = 32
 ASPP_MID_CHANNELS = 256
-# The decoder's input width; fixed (not scaled by width_mult) as in the
-# released models.
-OUT_CHANNELS = 160
 
 
 class InvertedResidual(nn.Module):
@@ -146,7 +143,6 @@ class IndexNetEncoder(BaseModule):
         self.out_stride = out_stride
         self.width_mult = width_mult
         self.freeze_bn = freeze_bn
-        self.out_channels = OUT_CHANNELS
 
         # Copy the table before adapting it: one row per stage with a
         # dilation column appended.
@@ -192,6 +188,9 @@ class IndexNetEncoder(BaseModule):
             channels.append(out_chn)
         # Every layer but the last feeds the decoder a shortcut.
         self.shortcut_channels = tuple(channels[:-1])
+        # The first decoder stage weights the output with the coarsest
+        # shortcut's index map, so both need the same width (160 at width 1).
+        self.out_channels = self.shortcut_channels[-1]
 
         if index_mode == 'holistic':
             index_block = HolisticIndexBlock
@@ -205,7 +204,7 @@ class IndexNetEncoder(BaseModule):
         if aspp:
             self.dconv = ASPP(
                 channels[-1],
-                OUT_CHANNELS,
+                self.out_channels,
                 mid_channels=int(ASPP_MID_CHANNELS * width_mult),
                 dilations=(2, 4, 8) if out_stride == 32 else (6, 12, 18),
                 norm_cfg=norm_cfg,
@@ -214,7 +213,7 @@ class IndexNetEncoder(BaseModule):
         else:
             self.dconv = ConvModule(
                 channels[-1],
-                OUT_CHANNELS,
+                self.out_channels,
                 1,
                 norm_cfg=norm_cfg,
                 act_cfg=dict(type='ReLU6'))
@@ -248,11 +247,12 @@ class IndexNetEncoder(BaseModule):
                 ``out_stride``.
 
         Returns:
-            dict: ``out``, the feature map (N, 160, H/out_stride,
-            W/out_stride); ``shortcuts``, the output of every layer but the
-            last (after index weighting where it downsamples), from fine to
-            coarse; ``dec_idx_feat_list``, the decoder index map of each
-            shortcut, or None where the layer does not downsample.
+            dict: ``out``, the feature map (N, out_channels, H/out_stride,
+            W/out_stride), 160 channels at width_mult 1; ``shortcuts``, the
+            output of every layer but the last (after index weighting where
+            it downsamples), from fine to coarse; ``dec_idx_feat_list``, the
+            decoder index map of each shortcut, or None where the layer does
+            not downsample.
 
         Raises:
             ValueError: If the channels or the spatial size do not fit.

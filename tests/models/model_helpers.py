@@ -1,0 +1,170 @@
+"""Shared helpers of the model tests: configs, reference models from mmedit
+1.0.0rc7, released-format checkpoints, samples in the pipeline's format."""
+import contextlib
+import functools
+import http.server
+import threading
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmedit.datasets.transforms import PackEditInputs
+from mmedit.registry import MODELS
+from mmedit.structures import EditDataSample
+from mmengine.registry import init_default_scope
+from torch import nn
+
+import indexnet_plugin  # noqa: F401  (registers our models)
+
+init_default_scope('mmedit')
+
+INTERP = dict(resize_method='interp', resize_mode='bicubic', size_divisor=32)
+PAD = dict(resize_method='pad', resize_mode='reflect', size_divisor=32)
+
+
+def model_cfg(plugin: bool,
+              test_cfg: Optional[dict] = None,
+              **encoder_kwargs) -> dict:
+    """The team's IndexNet config; mmedit's built-ins when not ``plugin``."""
+    prefix = 'indexnet_plugin.' if plugin else ''
+    encoder = dict(
+        type=prefix + 'IndexNetEncoder', in_channels=4, freeze_bn=True)
+    encoder.update(encoder_kwargs)
+    return dict(
+        type=prefix + 'IndexNet',
+        data_preprocessor=dict(
+            type='MattorPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            proc_trimap='rescale_to_zero_one'),
+        backbone=dict(
+            type='SimpleEncoderDecoder',
+            encoder=encoder,
+            decoder=dict(type=prefix + 'IndexNetDecoder')),
+        loss_alpha=dict(
+            type='CharbonnierLoss', loss_weight=0.5, sample_wise=True),
+        loss_comp=dict(
+            type='CharbonnierCompLoss', loss_weight=1.5, sample_wise=True),
+        test_cfg=INTERP if test_cfg is None else test_cfg)
+
+
+def build(cfg: dict) -> nn.Module:
+    return MODELS.build(cfg)
+
+
+def randomize_weights(model: nn.Module, seed: int) -> nn.Module:
+    """Give every parameter and BatchNorm statistic non-trivial values.
+
+    Convolutions get fan-in scaled normal weights (so activations neither
+    vanish nor explode through ~60 layers); BatchNorms get random running
+    mean/var and affine parameters, so outputs are far from constant.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_in = m.weight[0].numel()
+                m.weight.copy_(
+                    torch.randn(m.weight.shape, generator=gen) *
+                    (2 / fan_in)**0.5)
+                if m.bias is not None:
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * .1)
+            elif isinstance(m, nn.BatchNorm2d):
+                c = m.num_features
+                m.running_mean.copy_(torch.randn(c, generator=gen) * .2)
+                m.running_var.copy_(torch.rand(c, generator=gen) + .5)
+                m.weight.copy_(torch.rand(c, generator=gen) + .5)
+                m.bias.copy_(torch.randn(c, generator=gen) * .1)
+        # The one-channel layer before the final ReLU6 would often be
+        # negative everywhere (a constant zero alpha); shift it into the
+        # linear range.
+        model.backbone.decoder.pred[0].bn.bias.fill_(1.)
+    return model
+
+
+def save_released(model: nn.Module, path: Path) -> Path:
+    """Save ``model`` as the released mmedit checkpoints are laid out."""
+    torch.save(
+        {
+            'meta': {
+                'mmedit_version': '0.14.0',
+                'iter': 78000,
+                'config': 'model = dict(type="IndexNet")',
+            },
+            'state_dict': model.state_dict(),
+        }, path)
+    return path
+
+
+def make_sample(height: int, width: int, seed: int) -> dict:
+    """One test/train sample as ``PackEditInputs`` makes it: a random image,
+    a three-level trimap with large known regions, alpha, fg and bg."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:height, :width]
+    # A blob of foreground, a ring of unknown, background elsewhere.
+    dist = np.hypot((yy - height / 2) / height, (xx - width / 2) / width)
+    trimap = np.where(dist < .2, 255, np.where(dist < .35, 128,
+                                               0)).astype(np.uint8)
+    alpha = np.clip(255 * (.35 - dist) / .15, 0, 255).astype(np.uint8)
+    fg = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    bg = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    a = alpha[..., None] / 255.
+    merged = (a * fg + (1 - a) * bg).round().astype(np.uint8)
+    results = dict(
+        merged=merged,
+        trimap=trimap,
+        ori_trimap=trimap.copy(),
+        alpha=alpha,
+        fg=fg,
+        bg=bg,
+        ori_merged_shape=merged.shape)
+    return PackEditInputs().transform(results)
+
+
+def preprocess_test(model: nn.Module,
+                    samples: List[dict]) -> Tuple[torch.Tensor, list]:
+    """Run MattorPreprocessor (test mode) sample by sample, since it refuses
+    test batches of more than one; return per-sample inputs and samples."""
+    inputs, data_samples = [], []
+    for sample in samples:
+        data = model.data_preprocessor(
+            dict(inputs=[sample['inputs']],
+                 data_samples=[sample['data_samples']]),
+            training=False)
+        inputs.append(data['inputs'])
+        data_samples.append(data['data_samples'].split()[0])
+    return inputs, data_samples
+
+
+def mmedit_float_alpha(model: nn.Module, inputs: torch.Tensor,
+                       data_sample: EditDataSample) -> torch.Tensor:
+    """mmedit's test path for one sample up to (not including) the uint8
+    quantisation of ``BaseMattor.postprocess``."""
+    raw = model._forward_test(model.resize_inputs(inputs))
+    alpha = model.restore_size(raw[0], data_sample)[0].clamp(0, 1)
+    trimap = data_sample.ori_trimap[0]
+    alpha[trimap == 255] = 1
+    alpha[trimap == 0] = 0
+    return alpha
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_directory(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over loopback HTTP; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f'http://127.0.0.1:{server.server_address[1]}'
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
