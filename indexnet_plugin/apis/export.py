@@ -12,18 +12,16 @@ are stored in the file's metadata (key ``indexnet_plugin.settings``), so
 """
 import dataclasses
 import json
-import warnings
 from pathlib import Path
 from typing import Union
 
-import torch
 import torch.nn as nn
 
 from .fast import fuse_conv_bn
 from .inference import MattingPredictor, MattingSettings
+from .onnx_network import DEFAULT_OPSET, OnnxNetwork, network_to_onnx
 
 METADATA_KEY = 'indexnet_plugin.settings'
-DEFAULT_OPSET = 17
 
 
 def export_onnx(model: nn.Module,
@@ -42,26 +40,9 @@ def export_onnx(model: nn.Module,
     import onnx
     settings = MattingSettings.from_model(model)
     network = fuse_conv_bn(model.backbone).cpu()
-    d = settings.size_divisor
-    example = torch.zeros(1, 4, 2 * d, 3 * d)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad(), warnings.catch_warnings():
-        # Tracer warnings about shape arithmetic: dynamic shapes are checked
-        # by the parity test on another size.
-        warnings.simplefilter('ignore')
-        torch.onnx.export(
-            network,
-            (example, ),
-            str(path),
-            input_names=['inputs'],
-            output_names=['alpha'],
-            dynamic_axes={
-                'inputs': {0: 'batch', 2: 'height', 3: 'width'},
-                'alpha': {0: 'batch', 2: 'height', 3: 'width'}
-            },
-            opset_version=opset,
-            dynamo=False)
+    network_to_onnx(network, path, opset, settings.size_divisor)
     graph = onnx.load(str(path))
     entry = graph.metadata_props.add()
     entry.key = METADATA_KEY
@@ -70,37 +51,20 @@ def export_onnx(model: nn.Module,
     return path
 
 
-class OnnxNetwork:
-    """An onnxruntime session called like the PyTorch network.
+def onnx_settings(network: OnnxNetwork) -> MattingSettings:
+    """The pre/post-processing settings stored by :func:`export_onnx`.
 
-    Args:
-        path: ``.onnx`` file written by :func:`export_onnx`.
-        threads: Intra-op threads of onnxruntime (0: its default).
+    Raises:
+        ValueError: The file has no such metadata.
     """
-
-    def __init__(self, path: Union[str, Path], threads: int = 0):
-        import onnxruntime
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        self.session = onnxruntime.InferenceSession(
-            str(path), options, providers=['CPUExecutionProvider'])
-
-    def __call__(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Run (N, 4, H, W) -> (N, 1, H, W) on CPU."""
-        outputs = self.session.run(['alpha'],
-                                   {'inputs': inputs.cpu().numpy()})
-        return torch.from_numpy(outputs[0])
-
-    def settings(self) -> MattingSettings:
-        """The pre/post-processing settings stored at export."""
-        stored = self.session.get_modelmeta().custom_metadata_map
-        if METADATA_KEY not in stored:
-            raise ValueError(f'the ONNX file has no {METADATA_KEY!r} metadata;'
-                             ' was it written by export_onnx?')
-        values = json.loads(stored[METADATA_KEY])
-        values['mean'] = tuple(values['mean'])
-        values['std'] = tuple(values['std'])
-        return MattingSettings(**values)
+    stored = network.session.get_modelmeta().custom_metadata_map
+    if METADATA_KEY not in stored:
+        raise ValueError(f'the ONNX file has no {METADATA_KEY!r} metadata; '
+                         'was it written by export_onnx?')
+    values = json.loads(stored[METADATA_KEY])
+    values['mean'] = tuple(values['mean'])
+    values['std'] = tuple(values['std'])
+    return MattingSettings(**values)
 
 
 def init_onnx_predictor(path: Union[str, Path],
@@ -116,4 +80,4 @@ def init_onnx_predictor(path: Union[str, Path],
         MattingPredictor: The predictor.
     """
     network = OnnxNetwork(path)
-    return MattingPredictor(network, network.settings(), 'cpu', **kwargs)
+    return MattingPredictor(network, onnx_settings(network), 'cpu', **kwargs)

@@ -1,24 +1,28 @@
 """Faster CPU inference for a trained matting network, with unchanged output.
 
-Two steps, both checked numerically against the plain network before use:
+Every step is checked numerically against the plain network before use:
 
 1. :func:`fuse_conv_bn` folds every inference-mode ``BatchNorm2d`` into the
-   convolution that feeds it, removing one full-resolution tensor per layer.
-2. On CPU the fused network is traced, frozen and passed through
-   ``torch.jit.optimize_for_inference``: oneDNN keeps convolution chains in
-   its blocked layout and the TorchScript interpreter frees every activation
-   after its last use (the eager encoder keeps all skip features alive until
-   the decoder returns), which lowers peak memory as well.
+   convolution that feeds it.
+2. On CPU the fused network is exported to ONNX in memory and run by
+   onnxruntime, whose convolutions are about twice as fast as PyTorch's
+   here and whose memory planner reuses each activation buffer after its
+   last use (the eager encoder keeps all skip features alive until the
+   decoder returns).
+3. Without onnxruntime, the fused network is traced, frozen and optimised
+   by TorchScript (oneDNN layouts, activations freed after last use).
 
 Channels-last eager execution is not used: the index blocks reshape with
 ``Tensor.view``, which channels-last strides do not allow.
 """
 import copy
 import warnings
-from typing import Callable
+from typing import Callable, List
 
 import torch
 import torch.nn as nn
+
+from .onnx_network import OnnxNetwork, network_to_onnx_bytes
 
 Network = Callable[[torch.Tensor], torch.Tensor]
 
@@ -90,13 +94,24 @@ def _freeze(network: nn.Module) -> torch.jit.ScriptModule:
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
 
 
+def _eager(network: nn.Module) -> Network:
+    """The fused network as it is."""
+    return network
+
+
+def _onnxruntime(network: nn.Module) -> Network:
+    """The network exported to ONNX in memory, run by onnxruntime."""
+    return OnnxNetwork(network_to_onnx_bytes(network))
+
+
 def build_fast_network(network: nn.Module, device: str = 'cpu') -> Network:
     """Return the fastest variant of ``network`` that matches it.
 
-    Tries, in order, the frozen TorchScript graph of the fused network (CPU
-    only), the fused eager network, and falls back to the network itself,
-    keeping the first whose output differs from the plain network by at most
-    :data:`TOLERANCE` on a random (2, 4, 96, 128) input.
+    Tries, in order, onnxruntime and a frozen TorchScript graph of the fused
+    network (both CPU only), then the fused eager network, and falls back to
+    the network itself, keeping the first whose output differs from the
+    plain network by at most :data:`TOLERANCE` on a random (2, 4, 96, 128)
+    input.
 
     Args:
         network: Plain network in eval mode, (N, 4, H, W) -> (N, 1, H, W).
@@ -106,17 +121,19 @@ def build_fast_network(network: nn.Module, device: str = 'cpu') -> Network:
         Callable: The network to use, (N, 4, H, W) -> (N, 1, H, W).
     """
     fused = fuse_conv_bn(network)
-    candidates = [fused]
+    builders: List[Callable[[nn.Module], Network]] = [_eager]
     if torch.device(device).type == 'cpu':
+        builders[:0] = [_onnxruntime, _freeze]
+    for build in builders:
         try:
-            candidates.insert(0, _freeze(fused))
-        except Exception as error:  # the tracer rejects some Python code
-            warnings.warn(f'TorchScript freezing failed ({error}); using the '
-                          'eager fused network')
-    for candidate in candidates:
+            candidate = build(fused)
+        except Exception as error:  # exporters reject some Python code
+            warnings.warn(f'{build.__name__} failed ({error}); trying the '
+                          'next fast variant')
+            continue
         difference = _max_difference(candidate, network, device)
         if difference <= TOLERANCE:
             return candidate
-        warnings.warn(f'{type(candidate).__name__} differs from the plain '
-                      f'network by {difference:.2e} > {TOLERANCE}; skipped')
+        warnings.warn(f'{build.__name__} differs from the plain network by '
+                      f'{difference:.2e} > {TOLERANCE}; skipped')
     return network
