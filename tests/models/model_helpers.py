@@ -137,11 +137,15 @@ def preprocess_test(model: nn.Module,
     return inputs, data_samples
 
 
-def mmedit_float_alpha(model: nn.Module, inputs: torch.Tensor,
-                       data_sample: EditDataSample) -> torch.Tensor:
+def mmedit_float_alpha(model: nn.Module,
+                       inputs: torch.Tensor,
+                       data_sample: EditDataSample,
+                       raw: Optional[torch.Tensor] = None) -> torch.Tensor:
     """mmedit's test path for one sample up to (not including) the uint8
-    quantisation of ``BaseMattor.postprocess``."""
-    raw = model._forward_test(model.resize_inputs(inputs))
+    quantisation of ``BaseMattor.postprocess``; ``raw`` reuses a network
+    output already computed on ``model.resize_inputs(inputs)``."""
+    if raw is None:
+        raw = model._forward_test(model.resize_inputs(inputs))
     alpha = model.restore_size(raw[0], data_sample)[0].clamp(0, 1)
     trimap = data_sample.ori_trimap[0]
     alpha[trimap == 255] = 1
