@@ -26,6 +26,7 @@ def variant_id(v: dict) -> str:
     return '-'.join(f'{k}={v[k]}' for k in v)
 
 
+@pytest.mark.slow  # 48 cases, ~2 s each on an idle core
 @pytest.mark.parametrize('variant', VARIANTS, ids=variant_id)
 def test_variant_matches_mmedit_through_released_checkpoint(tmp_path, variant):
     """state_dict keys/shapes equal; mmedit's released-format weights load
