@@ -105,7 +105,7 @@ def test_batch_size_and_pixel_cap(mmedit_model):
 
     predictor = MattingPredictor(
         network, MattingSettings.from_model(mmedit_model), batch_size=3,
-        max_pixels=96 * 128 * 2, tile_size=96)
+        max_pixels=96 * 128 * 2, tile_size=96, tile_overlap=32)
     pairs = [make_pair(*SIZE, seed=i) for i in range(5)]
     predictor.predict_batch(*zip(*pairs))
     assert calls == [2, 2, 1]

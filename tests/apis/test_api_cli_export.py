@@ -1,0 +1,116 @@
+"""indexnet-predict (in process and as a subprocess) and ONNX export."""
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from conftest import make_pair
+
+from indexnet_plugin.apis import init_predictor
+from indexnet_plugin.apis.cli import main
+from indexnet_plugin.apis.export import export_onnx, init_onnx_predictor
+from indexnet_plugin.apis.inference import init_model
+
+
+@pytest.fixture
+def folders(tmp_path):
+    """Three pairs of different sizes, one with a trimap of the wrong size,
+    and one image without a trimap."""
+    images, trimaps = tmp_path / 'images', tmp_path / 'trimaps'
+    images.mkdir()
+    trimaps.mkdir()
+    for stem, size in [('a', (100, 130)), ('b', (70, 90)), ('c', (64, 64))]:
+        image, trimap = make_pair(*size)
+        cv2.imwrite(str(images / f'{stem}.jpg'), image)
+        cv2.imwrite(str(trimaps / f'{stem}.png'),
+                    trimap if stem != 'c' else trimap[:32])
+    cv2.imwrite(str(images / 'd.png'), make_pair(64, 64)[0])
+    return tmp_path
+
+
+def test_folder_run_reports_bad_pairs_and_finishes_the_rest(
+        folders, checkpoint, capsys, reference_predictor):
+    out = folders / 'out'
+    status = main([
+        str(folders / 'images'), str(folders / 'trimaps'), '--checkpoint',
+        str(checkpoint), '-o', str(out), '--rgba', '--preview', '--no-fast',
+        '--quiet'
+    ])
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert errors == [
+        f"error: image '{folders / 'images' / 'd.png'}': no trimap named "
+        f"'d.*' in '{folders / 'trimaps'}'",
+        f"error: trimap '{folders / 'trimaps' / 'c.png'}' is 32x64 (HxW) but "
+        f"image '{folders / 'images' / 'c.jpg'}' is 64x64, expected the same "
+        'size',
+    ]
+    assert sorted(p.name for p in out.iterdir()) == [
+        'a.png', 'a_preview.png', 'a_rgba.png', 'b.png', 'b_preview.png',
+        'b_rgba.png'
+    ]
+    image = cv2.imread(str(folders / 'images' / 'a.jpg'))
+    trimap = cv2.imread(str(folders / 'trimaps' / 'a.png'), 0)
+    alpha = cv2.imread(str(out / 'a.png'), cv2.IMREAD_UNCHANGED)
+    expected = reference_predictor.predict(image, trimap)  # mmedit network
+    assert np.abs(alpha.astype(int) - expected).max() <= 1
+    rgba = cv2.imread(str(out / 'a_rgba.png'), cv2.IMREAD_UNCHANGED)
+    assert np.array_equal(rgba, np.dstack((image, alpha)))
+    preview = cv2.imread(str(out / 'a_preview.png'))
+    assert preview.shape == (100, 4 * 130, 3)
+    assert np.array_equal(preview[:, :130], image)
+
+
+def test_wrong_checkpoint_is_fatal(folders, capsys):
+    status = main([
+        str(folders / 'images' / 'a.jpg'), str(folders / 'trimaps' / 'a.png'),
+        '--checkpoint', str(folders / 'missing.pth'), '--quiet'
+    ])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: checkpoint '{folders / 'missing.pth'}': file not found")
+
+
+def test_file_and_folder_mixed_is_fatal(folders, checkpoint, capsys):
+    status = main([
+        str(folders / 'images'), str(folders / 'trimaps' / 'a.png'),
+        '--checkpoint', str(checkpoint), '--quiet'
+    ])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: image '{folders / 'images'}' and trimap "
+        f"'{folders / 'trimaps' / 'a.png'}' must both be files or both be "
+        'folders')
+
+
+@pytest.mark.slow
+def test_console_command_single_pair(folders, checkpoint, tmp_path):
+    """The installed entry point, as a user runs it (fast path included)."""
+    out = tmp_path / 'single'
+    command = [
+        sys.executable, '-m', 'indexnet_plugin.apis.cli',
+        str(folders / 'images' / 'a.jpg'),
+        str(folders / 'trimaps' / 'a.png'), '--checkpoint',
+        str(checkpoint), '-o', str(out)
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    alpha = cv2.imread(str(out / 'a.png'), cv2.IMREAD_UNCHANGED)
+    assert alpha.shape == (100, 130) and alpha.dtype == np.uint8
+
+
+@pytest.mark.slow
+def test_onnx_matches_pytorch_on_a_non_multiple_of_32_image(
+        checkpoint, tmp_path, pair):
+    model = init_model(None, checkpoint)
+    path = export_onnx(model, tmp_path / 'indexnet.onnx')
+    onnx_predictor = init_onnx_predictor(path)
+    torch_predictor = init_predictor(None, checkpoint, fast=False)
+    assert onnx_predictor.settings == torch_predictor.settings
+    for height, width in [(100, 130), (150, 70)]:
+        image, trimap = make_pair(height, width, seed=width)
+        expected = torch_predictor.predict(image, trimap, as_float=True)
+        alpha = onnx_predictor.predict(image, trimap, as_float=True)
+        difference = np.abs(alpha - expected).max()
+        assert difference <= 1e-4, difference
