@@ -3,6 +3,7 @@
 Importing this package registers ``IndexNetEncoder``, ``IndexNetDecoder``
 and ``IndexNet`` in the ``indexnet_plugin`` scope of ``MODELS``.
 """
+from .data_preprocessor import MattorPreprocessor
 from .decoder import IndexedUpsample, IndexNetDecoder
 from .encoder import IndexNetEncoder, InvertedResidual, stage_channels
 from .index_blocks import DepthwiseIndexBlock, HolisticIndexBlock
@@ -10,5 +11,6 @@ from .mattor import IndexNet
 
 __all__ = [
     'DepthwiseIndexBlock', 'HolisticIndexBlock', 'IndexedUpsample', 'IndexNet',
-    'IndexNetDecoder', 'IndexNetEncoder', 'InvertedResidual', 'stage_channels'
+    'IndexNetDecoder', 'IndexNetEncoder', 'InvertedResidual',
+    'MattorPreprocessor', 'stage_channels'
 ]
