@@ -2,6 +2,7 @@
 # Build the project's virtual environment (.venv) from nothing, idempotently.
 #
 #   tools/bootstrap.sh          # build or update .venv, skip when up to date
+#   tools/bootstrap.sh --check  # exit 0 when .venv is up to date, 1 otherwise
 #
 # A stamp keyed on the requirement files and this script makes a second run
 # a no-op. Every pip step runs under requirements/constraints.txt. Any failing
@@ -26,11 +27,14 @@ trap 'echo "[bootstrap] FAILED at step: ${CURRENT_STEP:-start}" >&2' ERR
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(fingerprint)" ]; then
   echo "[bootstrap] $VENV is up to date"
   exit 0
+elif [ "${1:-}" = "--check" ]; then
+  echo "[bootstrap] $VENV is missing or out of date"
+  exit 1
 fi
 rm -f "$STAMP"
 
 step "create virtual environment $VENV with $PYTHON"
-command -v "$PYTHON" >/dev/null || { echo "[bootstrap] $PYTHON not found; set INDEXNET_PYTHON" >&2; exit 1; }
+command -v "$PYTHON" >/dev/null || { echo "[bootstrap] $PYTHON not found; set INDEXNET_PYTHON" >&2; false; }
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip install --constraint "$CONSTRAINTS")
 
