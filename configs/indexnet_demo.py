@@ -13,7 +13,7 @@ model = dict(
     backbone=dict(encoder=dict(freeze_bn=False, init_cfg=None)))
 
 matting_keys = ['alpha', 'merged', 'fg', 'bg']
-crop_size = 160
+crop_size = 128
 train_pipeline = [
     dict(type='LoadImageFromFile', key='alpha', color_type='grayscale'),
     dict(type='LoadImageFromFile', key='fg'),
@@ -48,7 +48,7 @@ train_dataloader = dict(
 val_dataloader = dict(num_workers=1, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 
-max_iters = 200
+max_iters = 150
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(
     _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
