@@ -16,8 +16,10 @@ work_dir = f'./work_dirs/{experiment_name}'
 
 model = dict(
     type='indexnet_plugin.IndexNet',
+    # mmedit's MattorPreprocessor, plus test batches of any size (samples
+    # padded bottom/right; each gets its batch-size-1 alpha and metrics).
     data_preprocessor=dict(
-        type='MattorPreprocessor',
+        type='indexnet_plugin.MattorPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         proc_trimap='rescale_to_zero_one'),
