@@ -4,11 +4,11 @@ Every step is checked numerically against the plain network before use:
 
 1. :func:`fuse_conv_bn` folds every inference-mode ``BatchNorm2d`` into the
    convolution that feeds it.
-2. On CPU the fused network is exported to ONNX in memory and run by
-   onnxruntime, whose convolutions are about twice as fast as PyTorch's
-   here and whose memory planner reuses each activation buffer after its
-   last use (the eager encoder keeps all skip features alive until the
-   decoder returns).
+2. On CPU the fused network is exported to ONNX (once per weights, cached
+   on disk by :mod:`.onnx_cache`) and run by onnxruntime, whose
+   convolutions are about twice as fast as PyTorch's here and whose memory
+   planner reuses each activation buffer after its last use (the eager
+   encoder keeps all skip features alive until the decoder returns).
 3. Without onnxruntime, the fused network is traced, frozen and optimised
    by TorchScript (oneDNN layouts, activations freed after last use).
 
@@ -22,7 +22,8 @@ from typing import Callable, List
 import torch
 import torch.nn as nn
 
-from .onnx_network import OnnxNetwork, network_to_onnx_bytes
+from .onnx_cache import cached_onnx
+from .onnx_network import OnnxNetwork
 
 Network = Callable[[torch.Tensor], torch.Tensor]
 
@@ -100,18 +101,24 @@ def _eager(network: nn.Module) -> Network:
 
 
 def _onnxruntime(network: nn.Module) -> Network:
-    """The network exported to ONNX in memory, run by onnxruntime."""
-    return OnnxNetwork(network_to_onnx_bytes(network))
+    """The network's ONNX graph (cached on disk), run by onnxruntime."""
+    return OnnxNetwork(cached_onnx(network))
+
+
+def _onnxruntime_exported_again(network: nn.Module) -> Network:
+    """As :func:`_onnxruntime`, replacing a cached graph that failed."""
+    return OnnxNetwork(cached_onnx(network, refresh=True))
 
 
 def build_fast_network(network: nn.Module, device: str = 'cpu') -> Network:
     """Return the fastest variant of ``network`` that matches it.
 
-    Tries, in order, onnxruntime and a frozen TorchScript graph of the fused
-    network (both CPU only), then the fused eager network, and falls back to
-    the network itself, keeping the first whose output differs from the
-    plain network by at most :data:`TOLERANCE` on a random (2, 4, 96, 128)
-    input.
+    Tries, in order, onnxruntime with the cached ONNX graph, with a freshly
+    exported one (replacing a damaged cache entry) and a frozen TorchScript
+    graph of the fused network (all CPU only), then the fused eager
+    network, and falls back to the network itself, keeping the first whose
+    output differs from the plain network by at most :data:`TOLERANCE` on a
+    random (2, 4, 96, 128) input.
 
     Args:
         network: Plain network in eval mode, (N, 4, H, W) -> (N, 1, H, W).
@@ -123,7 +130,7 @@ def build_fast_network(network: nn.Module, device: str = 'cpu') -> Network:
     fused = fuse_conv_bn(network)
     builders: List[Callable[[nn.Module], Network]] = [_eager]
     if torch.device(device).type == 'cpu':
-        builders[:0] = [_onnxruntime, _freeze]
+        builders[:0] = [_onnxruntime, _onnxruntime_exported_again, _freeze]
     for build in builders:
         try:
             candidate = build(fused)

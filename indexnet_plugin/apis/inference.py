@@ -15,10 +15,11 @@ regions, rounding to ``uint8``) and adds:
   ``interp`` mode every image of 100x130 to 127x159 pixels maps to 96x128),
   so a batch gives the same alphas as one-by-one prediction;
 * bounded memory: a network input of at most ``max_pixels`` pixels runs in
-  one piece; a larger one runs in overlapping ``tile_size`` tiles blended
-  with linear ramps, tiles without unknown pixels skipped;
-* a fast network (:mod:`.fast`): batch norms folded, TorchScript frozen,
-  verified to match the plain network within 1e-4.
+  one piece; a larger one runs in the fewest overlapping tiles of at most
+  ``tile_size`` pixels a side, blended with linear ramps, tiles without
+  unknown pixels skipped;
+* a fast network (:mod:`.fast`): batch norms folded, run by onnxruntime
+  (or TorchScript), verified to match the plain network within 1e-4.
 """
 import dataclasses
 import math
@@ -59,10 +60,11 @@ DEFAULT_MODEL = dict(
 
 # Memory bound: network inputs of up to 2**21 pixels run whole -- every
 # Comp-1k test image (at most 1920x1080, network input 1920x1056) gives
-# exactly mmedit's result; larger ones run in 1024x1024 tiles, so peak memory
-# stays at that of a 2-megapixel input (see bench/bench_inference.py).
+# exactly mmedit's result; larger ones run in overlapping tiles of at most
+# 1280x1280 (2048x2048: four of 1152x1152), so peak memory stays below that
+# of a 2-megapixel input (see bench/bench_inference.py).
 DEFAULT_MAX_PIXELS = 2**21
-DEFAULT_TILE_SIZE = 1024
+DEFAULT_TILE_SIZE = 1280
 DEFAULT_TILE_OVERLAP = 256
 
 RESIZE_METHODS = ('interp', 'pad')
@@ -283,13 +285,23 @@ def _ramp(length: int, overlap: int) -> torch.Tensor:
     return ramp.clamp(max=1.0)
 
 
-def _tile_starts(length: int, tile: int, overlap: int) -> List[int]:
-    """Start offsets of tiles covering ``length`` with at least ``overlap``."""
+def _tile_layout(length: int, tile: int, overlap: int,
+                 divisor: int) -> Tuple[int, List[int]]:
+    """Tile side and start offsets covering ``length`` with few tiles.
+
+    The fewest tiles of at most ``tile`` pixels that overlap by at least
+    ``overlap``, each shrunk to the smallest multiple of ``divisor`` that
+    still does: less work and memory than full-size tiles (2048 pixels with
+    1280-pixel tiles: two of 1152).
+    """
     if length <= tile:
-        return [0]
+        return length, [0]
     count = math.ceil((length - overlap) / (tile - overlap))
-    step = (length - tile) / (count - 1)
-    return [round(i * step) for i in range(count)]
+    side = min(tile,
+               math.ceil((length + (count - 1) * overlap) / count / divisor) *
+               divisor)
+    step = (length - side) / (count - 1)
+    return side, [round(i * step) for i in range(count)]
 
 
 class MattingPredictor:
@@ -302,8 +314,9 @@ class MattingPredictor:
         device: Device of the network.
         max_pixels: Largest network input (H * W) run in one piece; also the
             bound on N * H * W of a batch.
-        tile_size: Tile side for larger inputs, a multiple of
-            ``size_divisor``.
+        tile_size: Largest tile side for larger inputs, a multiple of
+            ``size_divisor``; tiles are shrunk to the smallest size that
+            still covers the input with as few tiles.
         tile_overlap: Minimum overlap of neighbouring tiles in pixels.
         batch_size: Most images per network call in :meth:`predict_batch`.
 
@@ -462,15 +475,18 @@ class MattingPredictor:
     def _run_tiled(self, inputs: torch.Tensor) -> torch.Tensor:
         """Blend overlapping tile predictions of a (1, 4, H, W) input."""
         height, width = inputs.shape[-2:]
-        tile_h, tile_w = min(self.tile_size, height), min(self.tile_size, width)
+        tile_h, tops = _tile_layout(height, self.tile_size, self.tile_overlap,
+                                    self.settings.size_divisor)
+        tile_w, lefts = _tile_layout(width, self.tile_size, self.tile_overlap,
+                                     self.settings.size_divisor)
         weight = (_ramp(tile_h, self.tile_overlap)[:, None] *
                   _ramp(tile_w, self.tile_overlap)[None]).to(inputs.device)
         total = inputs.new_zeros(height, width)
         weights = inputs.new_zeros(height, width)
         trimap = inputs[0, 3]
         foreground = inputs.new_tensor(255.0) / self.settings.trimap_divisor
-        for top in _tile_starts(height, tile_h, self.tile_overlap):
-            for left in _tile_starts(width, tile_w, self.tile_overlap):
+        for top in tops:
+            for left in lefts:
                 rows = slice(top, top + tile_h)
                 cols = slice(left, left + tile_w)
                 known = trimap[rows, cols]

@@ -3,7 +3,13 @@
 The reference is mmedit 1.0.0rc7's own IndexNet with random weights and
 non-trivial batch-norm statistics (running mean/var, affine parameters far
 from the identity), so folding batch norms and parity checks are meaningful.
+
+Every test module here runs with one PyTorch (and so onnxruntime) thread:
+the inputs are tiny, and on a loaded machine two spinning threads made a
+96x128 forward pass ten times slower (0.5 s -> 5 s). ONNX graphs are cached
+in a folder of the test session, not the user's cache.
 """
+import os
 import cv2
 import numpy as np
 import pytest
@@ -15,6 +21,7 @@ from mmengine.registry import DefaultScope
 
 from indexnet_plugin.apis import MattingPredictor, MattingSettings
 from indexnet_plugin.apis.inference import DEFAULT_MODEL
+from indexnet_plugin.apis.onnx_cache import CACHE_ENV
 
 # mmedit's own types: the same model dict as ours without the scope prefix.
 MMEDIT_MODEL = ConfigDict(DEFAULT_MODEL)
@@ -72,6 +79,26 @@ def make_pair(height: int, width: int, seed: int = 0):
     trimap[-height // 4:] = 255
     trimap[:, :width // 6] = 0
     return image, trimap
+
+
+@pytest.fixture(scope='session')
+def onnx_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp('onnx_cache')
+
+
+@pytest.fixture(scope='module', autouse=True)
+def single_thread_and_test_cache(onnx_cache_dir):
+    """One thread and the session's ONNX cache, restored after the module."""
+    threads = torch.get_num_threads()
+    cache = os.environ.get(CACHE_ENV)
+    torch.set_num_threads(1)
+    os.environ[CACHE_ENV] = str(onnx_cache_dir)
+    yield
+    torch.set_num_threads(threads)
+    if cache is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = cache
 
 
 @pytest.fixture(scope='session')

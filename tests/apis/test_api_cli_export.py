@@ -1,4 +1,5 @@
 """indexnet-predict (in process and as a subprocess) and ONNX export."""
+import os
 import subprocess
 import sys
 
@@ -94,7 +95,13 @@ def test_console_command_single_pair(folders, checkpoint, tmp_path):
         str(folders / 'trimaps' / 'a.png'), '--checkpoint',
         str(checkpoint), '-o', str(out)
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    # One thread, as in-process tests (conftest); the ONNX cache folder of
+    # the test session is inherited through the environment.
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr
     alpha = cv2.imread(str(out / 'a.png'), cv2.IMREAD_UNCHANGED)
     assert alpha.shape == (100, 130) and alpha.dtype == np.uint8

@@ -7,7 +7,8 @@ from conftest import (SIZE, build_mmedit_model, make_pair, mmedit_predict)
 from indexnet_plugin.apis import (MattingPredictor, MattingSettings,
                                   build_fast_network, fuse_conv_bn,
                                   init_predictor)
-from indexnet_plugin.apis.inference import _tile_starts
+from indexnet_plugin.apis.inference import _tile_layout
+from indexnet_plugin.apis.onnx_cache import network_key
 from indexnet_plugin.apis.onnx_network import OnnxNetwork
 
 TOLERANCE = 1e-4
@@ -70,6 +71,31 @@ def fast_network(mmedit_model):
 
 def test_fast_network_is_onnxruntime(fast_network):
     assert isinstance(fast_network, OnnxNetwork)
+    options = fast_network.session.get_session_options()
+    # Threads follow torch (1 in these tests); no memory pattern (it doubled
+    # peak memory on the second call), arena kept (faster).
+    assert options.intra_op_num_threads == torch.get_num_threads() == 1
+    assert not options.enable_mem_pattern and options.enable_cpu_mem_arena
+
+
+def test_fast_network_graph_is_cached_and_repaired(fast_network, mmedit_model,
+                                                   onnx_cache_dir,
+                                                   monkeypatch):
+    """A second build loads the cached graph; a damaged one is re-exported."""
+    network = fuse_conv_bn(mmedit_model.backbone)
+    path = onnx_cache_dir / f'{network_key(network, 32)}.onnx'
+    assert path.is_file()
+    with monkeypatch.context() as patch:
+        patch.setattr('indexnet_plugin.apis.onnx_cache.network_to_onnx_bytes',
+                      lambda *args: pytest.fail('exported again'))
+        assert isinstance(build_fast_network(mmedit_model.backbone),
+                          OnnxNetwork)
+    graph = path.read_bytes()
+    path.write_bytes(graph[:len(graph) // 2])  # as if a disk filled up
+    with pytest.warns(UserWarning, match='_onnxruntime failed'):
+        rebuilt = build_fast_network(mmedit_model.backbone)
+    assert isinstance(rebuilt, OnnxNetwork)
+    assert path.stat().st_size == len(graph)
 
 
 def test_fast_path_equals_plain(fast_network, mmedit_model,
@@ -111,13 +137,21 @@ def test_batch_size_and_pixel_cap(mmedit_model):
     assert calls == [2, 2, 1]
 
 
-def test_tile_starts_cover_with_overlap():
-    for length, tile, overlap in [(2048, 1024, 256), (3000, 1024, 256),
-                                  (200, 128, 32), (128, 128, 32)]:
-        starts = _tile_starts(length, min(tile, length), overlap)
-        assert starts[0] == 0 and starts[-1] + min(tile, length) == length
-        gaps = np.diff(starts)
-        assert (min(tile, length) - gaps >= overlap).all()
+def test_tile_layout_covers_with_overlap_and_fewest_smallest_tiles():
+    assert _tile_layout(2048, 1280, 256, 32) == (1152, [0, 896])
+    assert _tile_layout(1024, 1280, 256, 32) == (1024, [0])
+    for tile, overlap in [(1280, 256), (1024, 256), (128, 32), (96, 64)]:
+        for length in range(32, 4000, 32):
+            side, starts = _tile_layout(length, tile, overlap, 32)
+            count = len(starts)
+            assert side <= min(tile, length) and side % 32 == 0
+            assert starts[0] == 0 and starts[-1] + side == length
+            assert (side - np.diff(starts) >= overlap).all()
+            if count > 1:
+                # One tile fewer cannot cover the length with that overlap,
+                # and tiles 32 pixels smaller would not overlap enough.
+                assert (count - 1) * tile - (count - 2) * overlap < length
+                assert count * (side - 32) - (count - 1) * overlap < length
 
 
 def test_tiling_difference_to_whole_image(mmedit_model, reference_predictor):
@@ -186,8 +220,8 @@ def test_paths_equal_arrays(reference_predictor, pair, tmp_path):
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(tile_size=100), 'tile_size must be a positive multiple of 32, got 100'),
-    (dict(tile_overlap=1024), 'tile_overlap must be in [0, 1024), got 1024'),
-    (dict(max_pixels=10), 'max_pixels must be at least tile_size**2 = 1048576, got 10'),
+    (dict(tile_overlap=1280), 'tile_overlap must be in [0, 1280), got 1280'),
+    (dict(max_pixels=10), 'max_pixels must be at least tile_size**2 = 1638400, got 10'),
     (dict(batch_size=0), 'batch_size must be >= 1, got 0'),
 ])
 def test_predictor_arguments_validated(reference_predictor, kwargs, message):

@@ -1,0 +1,108 @@
+"""On-disk cache of the ONNX graphs of the fast path.
+
+Exporting a network to ONNX takes seconds and leaves the tracer's memory in
+the process, so :func:`cached_onnx` exports a network once and keeps the
+graph in a user cache folder, named by a SHA-256 of everything the graph
+depends on: the weights, the module tree (``repr``), the source code of every
+module class, the torch version, the opset and the size divisor. Files are
+written to a temporary name and renamed, so a crash or a concurrent process
+never leaves a partial graph under a final name.
+
+The folder is ``$INDEXNET_PLUGIN_CACHE_DIR`` if set, else
+``$XDG_CACHE_HOME/indexnet_plugin/onnx`` (``~/.cache/indexnet_plugin/onnx``).
+"""
+import gc
+import hashlib
+import inspect
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Optional, Union
+
+import torch
+import torch.nn as nn
+
+from .onnx_network import DEFAULT_OPSET, network_to_onnx_bytes
+
+CACHE_ENV = 'INDEXNET_PLUGIN_CACHE_DIR'
+
+
+def default_cache_dir() -> Path:
+    """The folder of cached graphs (see the module docstring)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
+    return Path(base) / 'indexnet_plugin' / 'onnx'
+
+
+def _class_source(cls: type) -> str:
+    """Source of a module class; its qualified name when there is none."""
+    try:
+        return inspect.getsource(cls)
+    except (OSError, TypeError):
+        return f'{cls.__module__}.{cls.__qualname__}'
+
+
+def network_key(network: nn.Module, size_divisor: int,
+                opset: int = DEFAULT_OPSET) -> str:
+    """SHA-256 of what the exported graph of ``network`` depends on."""
+    digest = hashlib.sha256()
+    classes = sorted({type(m) for m in network.modules()},
+                     key=lambda c: f'{c.__module__}.{c.__qualname__}')
+    for text in (torch.__version__, str(opset), str(size_divisor),
+                 repr(network), *map(_class_source, classes)):
+        digest.update(text.encode())
+    for name, tensor in network.state_dict().items():
+        digest.update(f'{name} {tensor.dtype} {tuple(tensor.shape)}'.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(
+        dir=path.parent, prefix=path.name, suffix='.partial')
+    try:
+        with os.fdopen(handle, 'wb') as file:
+            file.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def cached_onnx(network: nn.Module,
+                size_divisor: int = 32,
+                cache_dir: Optional[Union[str, Path]] = None,
+                refresh: bool = False) -> Union[Path, bytes]:
+    """The ONNX graph of a CPU network, exported at most once per weights.
+
+    Args:
+        network: (N, 4, H, W) -> (N, 1, H, W) network in eval mode on CPU.
+        size_divisor: Input sides must be multiples of it.
+        cache_dir: Folder of cached graphs (default:
+            :func:`default_cache_dir`).
+        refresh: Export again even when a cached graph exists (to replace a
+            damaged one).
+
+    Returns:
+        Path | bytes: The cached ``.onnx`` file, or the serialised graph
+        when the folder cannot be written (with a warning).
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = folder / f'{network_key(network, size_divisor)}.onnx'
+    if path.is_file() and not refresh:
+        return path
+    data = network_to_onnx_bytes(network, size_divisor)
+    # The tracer's graph is garbage by now; collect it before the caller
+    # allocates the inference session.
+    gc.collect()
+    try:
+        _write_atomically(path, data)
+    except OSError as error:
+        warnings.warn(f"cannot cache the ONNX graph in '{folder}' ({error}); "
+                      f'set {CACHE_ENV} to a writable folder')
+        return data
+    return path
