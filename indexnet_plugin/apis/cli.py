@@ -69,7 +69,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
     parser.add_argument(
         '--no-fast', action='store_true',
-        help='run the plain network (no batch-norm folding or TorchScript)')
+        help='run the plain PyTorch network (no batch-norm folding, no '
+        'onnxruntime)')
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)

@@ -34,7 +34,7 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
 from ..registry import MODELS
-from .fast import build_fast_network
+from .fast import build_fast_network, release_freed_memory
 from .io import ArrayOrPath, MattingInputError, load_pair
 
 Network = Callable[[torch.Tensor], torch.Tensor]
@@ -537,8 +537,10 @@ def init_predictor(config: Union[None, str, Path, dict, Config] = None,
         MattingPredictor: The predictor.
     """
     model = init_model(config, checkpoint, device)
+    settings = MattingSettings.from_model(model)
     network = model.backbone
     if fast:
         network = build_fast_network(network, device)
-    return MattingPredictor(network, MattingSettings.from_model(model),
-                            device, **kwargs)
+        del model  # the plain weights, unless they are the fallback
+        release_freed_memory()
+    return MattingPredictor(network, settings, device, **kwargs)

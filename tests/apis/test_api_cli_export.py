@@ -12,6 +12,7 @@ from indexnet_plugin.apis import init_predictor
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.export import export_onnx, init_onnx_predictor
 from indexnet_plugin.apis.inference import init_model
+from indexnet_plugin.apis.onnx_network import OnnxNetwork
 
 
 @pytest.fixture
@@ -83,6 +84,18 @@ def test_file_and_folder_mixed_is_fatal(folders, checkpoint, capsys):
         f"error: image '{folders / 'images'}' and trimap "
         f"'{folders / 'trimaps' / 'a.png'}' must both be files or both be "
         'folders')
+
+
+def test_init_predictor_fast_equals_plain(checkpoint, pair):
+    """The default (fast) predictor; also warms the ONNX cache of the
+    session for the console command below."""
+    fast = init_predictor(None, checkpoint)
+    plain = init_predictor(None, checkpoint, fast=False)
+    assert isinstance(fast.network, OnnxNetwork)
+    difference = np.abs(
+        fast.predict(*pair, as_float=True) -
+        plain.predict(*pair, as_float=True)).max()
+    assert difference <= 1e-4, difference
 
 
 @pytest.mark.slow
