@@ -19,7 +19,7 @@ import numpy as np
 
 from .layout import COCO2014_PREFIX, COMBINED_DIR, OTHER_DIR, SPLITS
 from .layout import SplitLayout, composite_name
-from .prepare import prepare_comp1k
+from .prepare import composite, prepare_comp1k
 
 # Seed roles: one independent random stream per kind of image.
 _FOREGROUND, _BACKGROUND = 0, 1
@@ -154,6 +154,40 @@ def trimap_from_alpha(alpha: np.ndarray, band: int) -> np.ndarray:
     trimap[cv2.erode((alpha == 255).astype(np.uint8), kernel) > 0] = 255
     trimap[cv2.erode((alpha == 0).astype(np.uint8), kernel) > 0] = 0
     return trimap
+
+
+class SyntheticComposite(NamedTuple):
+    """An image with its known matte, foreground and background.
+
+    Args:
+        image: (H, W, 3) uint8 BGR composite, as Comp-1k merges them.
+        alpha: (H, W) uint8 matte.
+        foreground: (H, W, 3) uint8 BGR foreground colours.
+        background: (H, W, 3) uint8 BGR background.
+    """
+    image: np.ndarray
+    alpha: np.ndarray
+    foreground: np.ndarray
+    background: np.ndarray
+
+
+def synthetic_composite(rng: np.random.Generator, height: int,
+                        width: int) -> SyntheticComposite:
+    """A held-out composite with known foreground colours, in memory.
+
+    A textured foreground with coloured shapes (as backgrounds have, so the
+    colours behind hair and veil change across the image) over a textured
+    background, blended with :func:`.prepare.composite`.
+
+    Returns:
+        SyntheticComposite: The image and its ground truth.
+    """
+    alpha = synthetic_alpha(rng, height, width)
+    foreground = synthetic_background(rng, height, width)
+    background = synthetic_background(rng, height, width)
+    return SyntheticComposite(
+        composite(foreground, background, alpha), alpha, foreground,
+        background)
 
 
 # ------------------------------------------------------------------ writing
