@@ -1,5 +1,6 @@
 """User-facing APIs: inference, command line and ONNX export."""
 from .fast import build_fast_network, fuse_conv_bn
+from .foreground import estimate_foreground
 from .inference import (DEFAULT_MODEL, CheckpointError, MattingPredictor,
                         MattingSettings, init_model, init_predictor,
                         load_weights)
@@ -8,6 +9,7 @@ from .io import MattingInputError, find_pairs, load_image, load_pair, load_trima
 __all__ = [
     'DEFAULT_MODEL', 'CheckpointError', 'MattingInputError',
     'MattingPredictor', 'MattingSettings', 'build_fast_network',
+    'estimate_foreground',
     'find_pairs', 'fuse_conv_bn', 'init_model', 'init_predictor',
     'load_image', 'load_pair', 'load_trimap', 'load_weights'
 ]

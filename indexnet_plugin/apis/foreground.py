@@ -142,7 +142,7 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
     Multi-level foreground estimation (Germer et al. 2020), see the module
     docstring. Where alpha is 255 the result is the image; where alpha is 0
-    it is a smooth extension of the nearby foreground colours.
+    it is a smooth extension of the foreground colours nearby.
 
     Args:
         image: BGR ``uint8`` image (H, W, 3).
@@ -181,7 +181,12 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
             COARSE_ITERATIONS
             if max(size) <= COARSE_SIZE else FINE_ITERATIONS)
         _solve_level(level_image, level_alpha, fg, bg, iterations)
-    return np.round(fg * 255).astype(np.uint8)
+    foreground = np.round(fg * 255).astype(np.uint8)
+    # The smoothness term pulls opaque pixels next to an alpha edge towards
+    # their neighbours; their colour is known exactly.
+    opaque = alpha == 255
+    foreground[opaque] = image[opaque]
+    return foreground
 
 
 def foreground_error(colours: np.ndarray, foreground: np.ndarray,
