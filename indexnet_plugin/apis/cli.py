@@ -9,10 +9,18 @@ A folder: IMAGE and TRIMAP are folders, pairs are matched by file stem
 
     indexnet-predict images/ trimaps/ --checkpoint indexnet.pth -o out --preview
 
+From a segmentation mask instead of a trimap (file or folder, see
+:mod:`.mask` for the rule)::
+
+    indexnet-predict cat.jpg --mask cat_mask.png --checkpoint indexnet.pth
+
 Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
-``out/<stem>_rgba.png`` (BGRA cut-out) and with ``--preview``
+``out/<stem>_rgba.png`` (BGRA cut-out), with ``--foreground``
+``out/<stem>_fg.png`` (foreground colours), with ``--preview``
 ``out/<stem>_preview.png`` (image | trimap | alpha | cut-out on a
-checkerboard). Files are written atomically, so an interrupted run leaves
+checkerboard) and with ``--save-trimap`` ``out/<stem>_trimap.png``. Cut-out
+colours are estimated (:mod:`.foreground`) unless ``--no-fg-estimation``.
+Files are written atomically, so an interrupted run leaves
 only complete outputs. A bad pair is reported on one line (``error: ...``)
 and the others still run; the exit status is then 1. A problem with the
 config, checkpoint or folders exits with 2 before any prediction.
@@ -29,7 +37,9 @@ from tqdm import tqdm
 
 from .inference import (DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP,
                         DEFAULT_TILE_SIZE, CheckpointError, init_predictor)
+from .foreground import estimate_foreground
 from .io import MattingInputError, find_pairs, load_pair
+from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
 from .visualize import preview, rgba_cutout
 
 EXIT_BAD_PAIRS = 1
@@ -40,10 +50,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog='indexnet-predict',
-        description='Predict alpha mattes from images and trimaps '
+        description='Predict alpha mattes from images and trimaps or masks '
         '(files, or folders matched by file stem).')
     parser.add_argument('image', help='image file or folder of images')
-    parser.add_argument('trimap', help='trimap file or folder of trimaps')
+    parser.add_argument(
+        'trimap', nargs='?', help='trimap file or folder of trimaps')
+    parser.add_argument(
+        '--mask',
+        help='instead of a trimap: binary or soft mask file or folder of '
+        'masks, made into trimaps')
+    parser.add_argument(
+        '--unknown-width', type=_pixels, metavar='PIXELS',
+        help='with --mask: unknown band in pixels on each side of the '
+        f"outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% of the object's "
+        f'size, at least {MIN_UNKNOWN_WIDTH})')
+    parser.add_argument(
+        '--save-trimap', action='store_true',
+        help='also write <stem>_trimap.png (the trimap used)')
     parser.add_argument(
         '--checkpoint', required=True, help='weights: path or http(s) URL')
     parser.add_argument(
@@ -54,6 +77,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '-o', '--out-dir', default='alphas', help='output folder')
     parser.add_argument(
         '--rgba', action='store_true', help='also write <stem>_rgba.png')
+    parser.add_argument(
+        '--foreground', action='store_true',
+        help='also write <stem>_fg.png (foreground colours)')
+    parser.add_argument(
+        '--no-fg-estimation', action='store_true',
+        help='cut-outs keep the raw image colours (--rgba, --foreground, '
+        '--preview)')
     parser.add_argument(
         '--preview', action='store_true',
         help='also write <stem>_preview.png')
@@ -76,16 +106,38 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _pairs(image: Path, trimap: Path) -> Tuple[List[Tuple[Path, Path]],
-                                                 List[str]]:
-    """The (image, trimap) pairs to predict and the unmatched images."""
-    if image.is_dir() != trimap.is_dir():
+def _pixels(text: str) -> int:
+    """An argparse type: a positive number of pixels."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f'expected a positive number of pixels, got {text!r}')
+    return int(text)
+
+
+def _guide(args: argparse.Namespace) -> Tuple[Path, str]:
+    """The trimap or mask source and what it is; exactly one is given."""
+    if (args.trimap is None) == (args.mask is None):
         raise MattingInputError(
-            f"image '{image}' and trimap '{trimap}' must both be files or "
+            'give either a trimap or --mask MASK, not both'
+            if args.mask else 'give a trimap or --mask MASK')
+    if args.mask is None and args.unknown_width is not None:
+        raise MattingInputError('--unknown-width applies to --mask only')
+    if args.mask is None:
+        return Path(args.trimap), 'trimap'
+    return Path(args.mask), 'mask'
+
+
+def _pairs(image: Path, guide: Path,
+           what: str) -> Tuple[List[Tuple[Path, Path]], List[str]]:
+    """The (image, trimap or mask) pairs to predict and the unmatched
+    images."""
+    if image.is_dir() != guide.is_dir():
+        raise MattingInputError(
+            f"image '{image}' and {what} '{guide}' must both be files or "
             'both be folders')
     if image.is_dir():
-        return find_pairs(image, trimap)
-    return [(image, trimap)], []
+        return find_pairs(image, guide, what)
+    return [(image, guide)], []
 
 
 def _write(path: Path, picture: np.ndarray) -> None:
@@ -103,10 +155,19 @@ def _save(args: argparse.Namespace, stem: str, image: np.ndarray,
     """Write the outputs requested for one pair."""
     out = Path(args.out_dir)
     _write(out / f'{stem}.png', alpha)
+    if args.save_trimap:
+        _write(out / f'{stem}_trimap.png', trimap)
+    colours = image
+    if (args.rgba or args.foreground
+            or args.preview) and not args.no_fg_estimation:
+        colours = estimate_foreground(image, alpha)
     if args.rgba:
-        _write(out / f'{stem}_rgba.png', rgba_cutout(image, alpha))
+        _write(out / f'{stem}_rgba.png', rgba_cutout(colours, alpha))
+    if args.foreground:
+        _write(out / f'{stem}_fg.png', colours)
     if args.preview:
-        _write(out / f'{stem}_preview.png', preview(image, trimap, alpha))
+        _write(out / f'{stem}_preview.png',
+               preview(image, trimap, alpha, colours))
 
 
 def _report(message: str) -> None:
@@ -118,7 +179,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command; returns the exit status (0, 1 bad pairs, 2 fatal)."""
     args = parse_args(argv)
     try:
-        pairs, problems = _pairs(Path(args.image), Path(args.trimap))
+        guide, what = _guide(args)
+        pairs, problems = _pairs(Path(args.image), guide, what)
         predictor = init_predictor(
             args.config,
             args.checkpoint,
@@ -138,9 +200,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
     for start in range(0, len(pairs), args.batch_size):
         loaded = []
-        for image_path, trimap_path in pairs[start:start + args.batch_size]:
+        for image_path, guide_path in pairs[start:start + args.batch_size]:
             try:
-                image, trimap = load_pair(image_path, trimap_path)
+                if what == 'mask':
+                    image, trimap = load_mask_pair(image_path, guide_path,
+                                                   args.unknown_width)
+                else:
+                    image, trimap = load_pair(image_path, guide_path)
                 predictor.check_size(image.shape[:2], image_path)
                 loaded.append((image_path.stem, image, trimap))
             except MattingInputError as error:

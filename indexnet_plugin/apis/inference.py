@@ -36,6 +36,7 @@ from mmengine.utils import import_modules_from_strings
 from ..registry import MODELS
 from .fast import build_fast_network, release_freed_memory
 from .io import ArrayOrPath, MattingInputError, load_pair
+from .mask import load_mask_pair
 
 Network = Callable[[torch.Tensor], torch.Tensor]
 
@@ -356,8 +357,11 @@ class MattingPredictor:
     # ------------------------------------------------------------ public API
     def predict(self,
                 image: ArrayOrPath,
-                trimap: ArrayOrPath,
-                as_float: bool = False) -> np.ndarray:
+                trimap: Optional[ArrayOrPath] = None,
+                as_float: bool = False,
+                *,
+                mask: Optional[ArrayOrPath] = None,
+                unknown_width: Optional[int] = None) -> np.ndarray:
         """Predict the alpha matte of one image.
 
         Args:
@@ -366,6 +370,11 @@ class MattingPredictor:
             trimap: Trimap path or array (H, W) with 0/128/255.
             as_float: Return float32 in [0, 1] instead of uint8 (the value
                 before rounding, for comparisons).
+            mask: Instead of a trimap: a binary or soft mask path or array
+                (H, W), made a trimap by
+                :func:`~indexnet_plugin.apis.mask.mask_to_trimap`.
+            unknown_width: Band width of that trimap in pixels (default: a
+                fraction of the object's size).
 
         Returns:
             np.ndarray: Alpha (H, W), uint8 (or float32), known trimap
@@ -373,13 +382,23 @@ class MattingPredictor:
 
         Raises:
             MattingInputError: Invalid input, named by file.
+            ValueError: Both or neither of trimap and mask.
         """
-        return self.predict_batch([image], [trimap], as_float)[0]
+        return self.predict_batch(
+            [image],
+            None if trimap is None else [trimap],
+            as_float,
+            masks=None if mask is None else [mask],
+            unknown_width=unknown_width)[0]
 
     def predict_batch(self,
                       images: Sequence[ArrayOrPath],
-                      trimaps: Sequence[ArrayOrPath],
-                      as_float: bool = False) -> List[np.ndarray]:
+                      trimaps: Optional[Sequence[ArrayOrPath]] = None,
+                      as_float: bool = False,
+                      *,
+                      masks: Optional[Sequence[ArrayOrPath]] = None,
+                      unknown_width: Optional[int] = None
+                      ) -> List[np.ndarray]:
         """Predict the alpha mattes of images of any sizes.
 
         Images with the same network input size share network calls of up to
@@ -390,18 +409,30 @@ class MattingPredictor:
             images: Image paths or arrays.
             trimaps: Trimap paths or arrays, one per image.
             as_float: See :meth:`predict`.
+            masks: Instead of trimaps: mask paths or arrays, one per image.
+            unknown_width: See :meth:`predict`.
 
         Returns:
             list[np.ndarray]: One alpha (H, W) per image, in input order.
 
         Raises:
-            ValueError: Different numbers of images and trimaps.
+            ValueError: Both or neither of trimaps and masks, or different
+                numbers of images and trimaps (masks).
             MattingInputError: Any invalid input (nothing is predicted).
         """
-        if len(images) != len(trimaps):
-            raise ValueError(f'got {len(images)} images but {len(trimaps)} '
-                             'trimaps')
-        pairs = [load_pair(i, t) for i, t in zip(images, trimaps)]
+        if (trimaps is None) == (masks is None):
+            raise ValueError('give exactly one of trimaps and masks, got '
+                             f"{'both' if masks is not None else 'neither'}")
+        guides, kind = (trimaps, 'trimaps') if masks is None else (masks,
+                                                                   'masks')
+        if len(images) != len(guides):
+            raise ValueError(f'got {len(images)} images but {len(guides)} '
+                             f'{kind}')
+        if masks is None:
+            pairs = [load_pair(i, t) for i, t in zip(images, trimaps)]
+        else:
+            pairs = [load_mask_pair(i, m, unknown_width)
+                     for i, m in zip(images, masks)]
         for (image, _), source in zip(pairs, images):
             self.check_size(image.shape[:2], source)
         alphas: List[Optional[np.ndarray]] = [None] * len(pairs)

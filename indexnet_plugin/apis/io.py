@@ -211,7 +211,9 @@ def _describe(source: ArrayOrPath, what: str) -> str:
     return f'{what} array'
 
 
-def find_pairs(image_dir: Union[str, Path], trimap_dir: Union[str, Path]
+def find_pairs(image_dir: Union[str, Path],
+               trimap_dir: Union[str, Path],
+               what: str = 'trimap'
                ) -> Tuple[List[Tuple[Path, Path]], List[str]]:
     """Match images and trimaps of two folders by file stem.
 
@@ -220,7 +222,8 @@ def find_pairs(image_dir: Union[str, Path], trimap_dir: Union[str, Path]
 
     Args:
         image_dir: Folder of images.
-        trimap_dir: Folder of trimaps.
+        trimap_dir: Folder of trimaps (or masks).
+        what: How messages name the second folder's files (``'mask'``).
 
     Returns:
         tuple[list, list]: The (image, trimap) path pairs sorted by image
@@ -232,7 +235,7 @@ def find_pairs(image_dir: Union[str, Path], trimap_dir: Union[str, Path]
     image_dir, trimap_dir = Path(image_dir), Path(trimap_dir)
     images = _list_images(image_dir, 'image folder')
     trimaps = {}
-    for path in _list_images(trimap_dir, 'trimap folder'):
+    for path in _list_images(trimap_dir, f'{what} folder'):
         trimaps.setdefault(path.stem, []).append(path)
     pairs, problems = [], []
     for image in images:
@@ -240,11 +243,11 @@ def find_pairs(image_dir: Union[str, Path], trimap_dir: Union[str, Path]
         if len(candidates) == 1:
             pairs.append((image, candidates[0]))
         elif not candidates:
-            problems.append(f"image '{image}': no trimap named "
+            problems.append(f"image '{image}': no {what} named "
                             f"'{image.stem}.*' in '{trimap_dir}'")
         else:
             names = ', '.join(p.name for p in candidates)
-            problems.append(f"image '{image}': several trimaps match "
+            problems.append(f"image '{image}': several {what}s match "
                             f"({names}) in '{trimap_dir}'")
     return pairs, problems
 

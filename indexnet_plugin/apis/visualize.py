@@ -1,4 +1,6 @@
 """Pictures made from a predicted alpha: RGBA cut-out and a preview strip."""
+from typing import Optional
+
 import cv2
 import numpy as np
 
@@ -7,17 +9,19 @@ CHECKER_SHADES = (204, 153)  # light and dark grey, as image editors show
 PREVIEW_HEIGHT = 480
 
 
-def rgba_cutout(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Attach the alpha matte to the image as a fourth channel.
+def rgba_cutout(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Attach the alpha matte to the cut-out's colours as a fourth channel.
 
     Args:
-        image: BGR ``uint8`` image (H, W, 3).
+        colours: BGR ``uint8`` colours (H, W, 3): the estimated foreground
+            (:func:`~indexnet_plugin.apis.foreground.estimate_foreground`)
+            or the image itself.
         alpha: ``uint8`` alpha (H, W).
 
     Returns:
         np.ndarray: BGRA ``uint8`` image (H, W, 4), for ``cv2.imwrite``.
     """
-    return np.dstack((image, alpha))
+    return np.dstack((colours, alpha))
 
 
 def checkerboard(height: int, width: int) -> np.ndarray:
@@ -28,8 +32,10 @@ def checkerboard(height: int, width: int) -> np.ndarray:
     return np.repeat(board[..., None], 3, axis=2).astype(np.uint8)
 
 
-def preview(image: np.ndarray, trimap: np.ndarray,
-            alpha: np.ndarray) -> np.ndarray:
+def preview(image: np.ndarray,
+            trimap: np.ndarray,
+            alpha: np.ndarray,
+            colours: Optional[np.ndarray] = None) -> np.ndarray:
     """Side-by-side strip: image | trimap | alpha | cut-out on a checkerboard.
 
     Each panel is scaled to :data:`PREVIEW_HEIGHT` rows (never enlarged).
@@ -38,6 +44,8 @@ def preview(image: np.ndarray, trimap: np.ndarray,
         image: BGR ``uint8`` image (H, W, 3).
         trimap: ``uint8`` trimap (H, W).
         alpha: ``uint8`` alpha (H, W).
+        colours: BGR ``uint8`` colours of the cut-out (H, W, 3), e.g. the
+            estimated foreground; ``None`` uses the image's.
 
     Returns:
         np.ndarray: BGR ``uint8`` strip (h, 4 w, 3).
@@ -50,7 +58,9 @@ def preview(image: np.ndarray, trimap: np.ndarray,
         return cv2.resize(panel, size, interpolation=cv2.INTER_AREA)
 
     weight = alpha[..., None].astype(np.float32) / 255
-    composite = image * weight + checkerboard(height, width) * (1 - weight)
+    if colours is None:
+        colours = image
+    composite = colours * weight + checkerboard(height, width) * (1 - weight)
     panels = [
         image,
         cv2.cvtColor(trimap, cv2.COLOR_GRAY2BGR),
