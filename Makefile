@@ -19,3 +19,4 @@ test: bootstrap
 bench: bootstrap
 	$(PYTHON) bench/bench_pipeline.py
 	$(PYTHON) bench/bench_inference.py
+	$(PYTHON) bench/bench_foreground.py
