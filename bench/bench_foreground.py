@@ -55,8 +55,10 @@ def errors(count: int) -> None:
         rng = np.random.default_rng([HELD_OUT_SEED, index])
         height, width = (int(v) for v in rng.integers(320, 481, 2))
         sample = synthetic_composite(rng, height, width)
-        row = {'raw': foreground_error(sample.image, sample.foreground,
-                                       sample.alpha)}
+        row = {
+            'raw': foreground_error(sample.image, sample.foreground,
+                                    sample.alpha)
+        }
         for name, method in methods.items():
             row[name] = foreground_error(
                 method(sample.image, sample.alpha), sample.foreground,
@@ -68,8 +70,8 @@ def errors(count: int) -> None:
 
 
 def _ratios(row: dict) -> str:
-    text = '  '.join(f'{name} {row[name] / row["raw"]:.3f}'
-                     for name in row if name != 'raw')
+    text = '  '.join(f'{name} {row[name] / row["raw"]:.3f}' for name in row
+                     if name != 'raw')
     if 'pymatting' in row:
         text += f'  ours/pymatting {row["ours"] / row["pymatting"]:.3f}'
     return text
@@ -121,8 +123,11 @@ def timing(reps: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--count', type=int, default=8,
-                        help='held-out composites for the error')
+    parser.add_argument(
+        '--count',
+        type=int,
+        default=8,
+        help='held-out composites for the error')
     parser.add_argument('--reps', type=int, default=3)
     args = parser.parse_args()
     if estimate_foreground_ml is None:

@@ -41,10 +41,9 @@ def panel(picture: np.ndarray, label: str) -> np.ndarray:
     crop = np.ascontiguousarray(picture[CROP])
     crop = cv2.resize(
         crop, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_NEAREST)
-    cv2.rectangle(crop, (0, 0), (8 + 11 * len(label), 24), (255, 255, 255),
-                  -1)
-    cv2.putText(crop, label, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
-                (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.rectangle(crop, (0, 0), (8 + 11 * len(label), 24), (255, 255, 255), -1)
+    cv2.putText(crop, label, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0),
+                1, cv2.LINE_AA)
     return crop
 
 
@@ -55,14 +54,14 @@ def main() -> None:
     sample = synthetic_composite(np.random.default_rng(SEED), *SIZE)
     estimate = estimate_foreground(sample.image, sample.alpha)
     pictures = (sample.image, paste(sample.image, sample.alpha),
-                paste(estimate, sample.alpha),
-                paste(sample.foreground, sample.alpha))
+                paste(estimate,
+                      sample.alpha), paste(sample.foreground, sample.alpha))
     strip = [panel(p, label) for p, label in zip(pictures, LABELS)]
     gap = np.full((strip[0].shape[0], 6, 3), 255, np.uint8)
     figure = np.hstack([x for p in strip for x in (p, gap)][:-1])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(args.out), figure,
-                       [cv2.IMWRITE_PNG_COMPRESSION, 9]):
+    if not cv2.imwrite(
+            str(args.out), figure, [cv2.IMWRITE_PNG_COMPRESSION, 9]):
         raise OSError(f"cannot write '{args.out}'")
     print(f'{args.out}: {figure.shape[1]}x{figure.shape[0]}, '
           f'{args.out.stat().st_size / 1024:.0f} KB')

@@ -20,8 +20,8 @@ Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
 ``out/<stem>_preview.png`` (image | trimap | alpha | cut-out on a
 checkerboard) and with ``--save-trimap`` ``out/<stem>_trimap.png``. Cut-out
 colours are estimated (:mod:`.foreground`) unless ``--no-fg-estimation``.
-Files are written atomically, so an interrupted run leaves
-only complete outputs. A bad pair is reported on one line (``error: ...``)
+Files are written atomically, so an interrupted run leaves only complete
+outputs. A bad pair is reported on one line (``error: ...``)
 and the others still run; the exit status is then 1. A problem with the
 config, checkpoint or folders exits with 2 before any prediction.
 """
@@ -35,9 +35,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from .foreground import estimate_foreground
 from .inference import (DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP,
                         DEFAULT_TILE_SIZE, CheckpointError, init_predictor)
-from .foreground import estimate_foreground
 from .io import MattingInputError, find_pairs, load_pair
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
 from .visualize import preview, rgba_cutout
@@ -62,8 +62,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--unknown-width', type=_pixels, metavar='PIXELS',
         help='with --mask: unknown band in pixels on each side of the '
-        f"outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% of the object's "
-        f'size, at least {MIN_UNKNOWN_WIDTH})')
+        f'outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% of the '
+        f"object's size, at least {MIN_UNKNOWN_WIDTH})")
     parser.add_argument(
         '--save-trimap', action='store_true',
         help='also write <stem>_trimap.png (the trimap used)')

@@ -104,8 +104,9 @@ def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
             np.where(x > 0, pixel - 1, pixel),
             np.where(x < width - 1, pixel + 1, pixel)
         ])
-        weights = (REGULARIZATION + GRADIENT_WEIGHT *
-                   np.abs(flat_alpha[neighbours] - flat_alpha[pixel]))
+        weights = (
+            REGULARIZATION + GRADIENT_WEIGHT *
+            np.abs(flat_alpha[neighbours] - flat_alpha[pixel]))
         weights *= neighbours != pixel
         a = flat_alpha[pixel][:, None]
         total = weights.sum(0)[:, None]
@@ -178,8 +179,7 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
                 bg, dsize,
                 interpolation=cv2.INTER_NEAREST).reshape(size + (3, ))
         iterations = (
-            COARSE_ITERATIONS
-            if max(size) <= COARSE_SIZE else FINE_ITERATIONS)
+            COARSE_ITERATIONS if max(size) <= COARSE_SIZE else FINE_ITERATIONS)
         _solve_level(level_image, level_alpha, fg, bg, iterations)
     foreground = np.round(fg * 255).astype(np.uint8)
     # The smoothness term pulls opaque pixels next to an alpha edge towards

@@ -30,8 +30,8 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from .io import (ArrayOrPath, MattingInputError, _channels, _decode,
-                 _describe, load_image)
+from .io import (ArrayOrPath, MattingInputError, _channels, _decode, _describe,
+                 load_image)
 
 THRESHOLD = 0.5
 UNKNOWN_WIDTH_FRACTION = 0.05
@@ -100,9 +100,10 @@ def load_mask(mask: ArrayOrPath) -> np.ndarray:
 
 def check_unknown_width(unknown_width: Optional[int]) -> None:
     """Refuse a band width that is not ``None`` or a positive int."""
-    if unknown_width is not None and not (
-            isinstance(unknown_width, (int, np.integer))
-            and not isinstance(unknown_width, bool) and unknown_width >= 1):
+    if unknown_width is not None and not (isinstance(unknown_width,
+                                                     (int, np.integer)) and
+                                          not isinstance(unknown_width, bool)
+                                          and unknown_width >= 1):
         raise ValueError('unknown_width must be a positive int (pixels) or '
                          f'None, got {unknown_width!r}')
 
@@ -148,10 +149,10 @@ def mask_to_trimap(coverage: np.ndarray,
     return trimap
 
 
-def load_mask_pair(image: ArrayOrPath,
-                   mask: ArrayOrPath,
-                   unknown_width: Optional[int] = None
-                   ) -> Tuple[np.ndarray, np.ndarray]:
+def load_mask_pair(
+        image: ArrayOrPath,
+        mask: ArrayOrPath,
+        unknown_width: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Load an image and its mask, and make the trimap.
 
     Args:

@@ -14,8 +14,8 @@ from indexnet_plugin.apis.visualize import preview
 
 def disc_mask(height: int, width: int) -> np.ndarray:
     mask = np.zeros((height, width), np.uint8)
-    cv2.circle(mask, (width // 2, height // 2), min(height, width) // 3, 255,
-               -1, cv2.LINE_AA)
+    cv2.circle(mask, (width // 2, height // 2),
+               min(height, width) // 3, 255, -1, cv2.LINE_AA)
     return mask
 
 
@@ -29,8 +29,9 @@ def folders(tmp_path):
         cv2.imwrite(str(tmp_path / 'images' / f'{stem}.png'), image)
         cv2.imwrite(str(tmp_path / 'trimaps' / f'{stem}.png'), trimap)
         mask = disc_mask(*size)
-        cv2.imwrite(str(tmp_path / 'masks' / f'{stem}.png'),
-                    mask if stem != 'c' else mask[:40])
+        cv2.imwrite(
+            str(tmp_path / 'masks' / f'{stem}.png'),
+            mask if stem != 'c' else mask[:40])
     return tmp_path
 
 
@@ -58,15 +59,14 @@ def test_cut_out_colours_are_estimated(folders, checkpoint, tmp_path):
     # The estimate is not the raw colours where the background shows.
     assert not np.array_equal(estimate[partial], image[partial])
     assert np.array_equal(read(out / 'a_fg.png'), estimate)
-    assert np.array_equal(read(out / 'a_rgba.png'),
-                          np.dstack((estimate, alpha)))
+    assert np.array_equal(
+        read(out / 'a_rgba.png'), np.dstack((estimate, alpha)))
     trimap = read(folders / 'trimaps' / 'a.png')
     assert np.array_equal(
         read(out / 'a_preview.png'), preview(image, trimap, alpha, estimate))
 
 
-def test_no_fg_estimation_keeps_the_raw_colours(folders, checkpoint,
-                                                tmp_path):
+def test_no_fg_estimation_keeps_the_raw_colours(folders, checkpoint, tmp_path):
     image_path = folders / 'images' / 'a.png'
     out = tmp_path / 'out'
     assert run([image_path, folders / 'trimaps' / 'a.png'], checkpoint, out,
@@ -76,8 +76,9 @@ def test_no_fg_estimation_keeps_the_raw_colours(folders, checkpoint,
     assert np.array_equal(read(out / 'a_rgba.png'), np.dstack((image, alpha)))
 
 
-def test_mask_file_with_unknown_width_and_saved_trimap(
-        folders, checkpoint, tmp_path, reference_predictor):
+def test_mask_file_with_unknown_width_and_saved_trimap(folders, checkpoint,
+                                                       tmp_path,
+                                                       reference_predictor):
     image_path = folders / 'images' / 'a.png'
     mask_path = folders / 'masks' / 'a.png'
     out = tmp_path / 'out'
@@ -93,8 +94,8 @@ def test_mask_folder_reports_bad_masks_and_finishes_the_rest(
         folders, checkpoint, tmp_path, capsys):
     (folders / 'masks' / 'b.png').unlink()
     out = tmp_path / 'out'
-    status = run([folders / 'images', '--mask', folders / 'masks'],
-                 checkpoint, out)
+    status = run([folders / 'images', '--mask', folders / 'masks'], checkpoint,
+                 out)
     errors = capsys.readouterr().err.strip().splitlines()
     assert status == 1
     assert errors == [
@@ -119,30 +120,31 @@ def test_empty_mask_is_reported(folders, checkpoint, tmp_path, capsys):
 
 
 @pytest.mark.parametrize('extra, message', [
-    (['trimaps/a.png', '--mask', 'masks/a.png'],
-     'give either a trimap or --mask MASK, not both'),
+    (['trimaps/a.png', '--mask', 'masks/a.png'
+      ], 'give either a trimap or --mask MASK, not both'),
     ([], 'give a trimap or --mask MASK'),
-    (['trimaps/a.png', '--unknown-width', '5'],
-     '--unknown-width applies to --mask only'),
+    (['trimaps/a.png', '--unknown-width', '5'
+      ], '--unknown-width applies to --mask only'),
     (['--mask', 'masks'], "image '{image}' and mask '{folders}/masks' must "
      'both be files or both be folders'),
 ])
-def test_trimap_or_mask_errors_are_fatal(folders, checkpoint, tmp_path,
-                                         capsys, extra, message):
+def test_trimap_or_mask_errors_are_fatal(folders, checkpoint, tmp_path, capsys,
+                                         extra, message):
     image = folders / 'images' / 'a.png'
-    extra = [str(folders / e) if '/' in e or e == 'masks' else e
-             for e in extra]
+    extra = [
+        str(folders / e) if '/' in e or e == 'masks' else e for e in extra
+    ]
     status = run([image, *extra], checkpoint, tmp_path / 'out')
     assert status == 2
     assert capsys.readouterr().err.strip() == 'error: ' + message.format(
         image=image, folders=folders)
 
 
-def test_unknown_width_must_be_positive(folders, checkpoint, tmp_path,
-                                        capsys):
+def test_unknown_width_must_be_positive(folders, checkpoint, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        run([folders / 'images' / 'a.png', '--mask', folders / 'masks' /
-             'a.png'], checkpoint, tmp_path / 'out', '--unknown-width', '0')
+        run([
+            folders / 'images' / 'a.png', '--mask', folders / 'masks' / 'a.png'
+        ], checkpoint, tmp_path / 'out', '--unknown-width', '0')
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.strip().endswith(
         "error: argument --unknown-width: expected a positive number of "

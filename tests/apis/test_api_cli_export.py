@@ -58,8 +58,8 @@ def test_folder_run_reports_bad_pairs_and_finishes_the_rest(
     expected = reference_predictor.predict(image, trimap)  # mmedit network
     assert np.abs(alpha.astype(int) - expected).max() <= 1
     rgba = cv2.imread(str(out / 'a_rgba.png'), cv2.IMREAD_UNCHANGED)
-    assert np.array_equal(rgba,
-                          np.dstack((estimate_foreground(image, alpha), alpha)))
+    colours = estimate_foreground(image, alpha)
+    assert np.array_equal(rgba, np.dstack((colours, alpha)))
     preview = cv2.imread(str(out / 'a_preview.png'))
     assert preview.shape == (100, 4 * 130, 3)
     assert np.array_equal(preview[:, :130], image)

@@ -47,8 +47,8 @@ def test_error_not_worse_than_pymatting(samples):
         reference = np.round(np.clip(reference, 0, 1) * 255).astype(np.uint8)
         theirs += foreground_error(reference, sample.foreground, sample.alpha)
         ours += foreground_error(
-            estimate_foreground(sample.image, sample.alpha),
-            sample.foreground, sample.alpha)
+            estimate_foreground(sample.image, sample.alpha), sample.foreground,
+            sample.alpha)
     assert ours <= 1.05 * theirs, ours / theirs
 
 
@@ -62,8 +62,10 @@ def test_error_measure():
     shifted[..., 0] = np.where(shifted[..., 0] < 128, shifted[..., 0] + 10,
                                shifted[..., 0] - 10)
     expected = (sample.alpha[partial] / 255.0).sum() * 10 / 255
-    assert foreground_error(shifted.astype(np.uint8), sample.foreground,
-                            sample.alpha) == pytest.approx(expected, rel=1e-5)
+    assert foreground_error(
+        shifted.astype(np.uint8), sample.foreground,
+        sample.alpha) == pytest.approx(
+            expected, rel=1e-5)
 
 
 @pytest.mark.parametrize('size', [(33, 47), (1, 9), (64, 64)])

@@ -118,8 +118,9 @@ class TestBadMasks:
             'a grayscale mask')
 
     def test_missing_mask_file(self, files):
-        assert raises(load_mask, files / 'nope.png') == (
-            f"mask '{files / 'nope.png'}': file not found")
+        assert raises(
+            load_mask, files /
+            'nope.png') == (f"mask '{files / 'nope.png'}': file not found")
 
     def test_float_outside_zero_one(self):
         assert raises(load_mask, square_mask(dtype=np.float32, value=255)) == (
@@ -156,9 +157,8 @@ class TestPredictWithMask:
             masks.append(tmp_path / f'{index}.png')
         alphas = reference_predictor.predict_batch(images, masks=masks)
         for image, mask, alpha in zip(images, masks, alphas):
-            assert np.array_equal(alpha,
-                                  reference_predictor.predict(image,
-                                                              mask=mask))
+            assert np.array_equal(
+                alpha, reference_predictor.predict(image, mask=mask))
 
     @pytest.mark.parametrize('kind', ['both', 'neither'])
     def test_exactly_one_of_trimap_and_mask(self, reference_predictor, pair,
