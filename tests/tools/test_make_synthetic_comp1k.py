@@ -8,6 +8,8 @@ import pytest
 
 from indexnet_plugin.datasets.comp1k import (SPLITS, make_synthetic_comp1k,
                                              trimap_from_alpha)
+from indexnet_plugin.datasets.comp1k.prepare import composite
+from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
 
 ADOBE = 'Adobe-licensed images'
 
@@ -197,3 +199,23 @@ def test_split_table():
     assert SPLITS['training'].source_dirs == (ADOBE, 'Other')
     assert SPLITS['test'].source_dirs == (ADOBE, )
     assert SPLITS['test'].has_trimaps and not SPLITS['training'].has_trimaps
+
+
+def test_synthetic_composite_has_its_ground_truth():
+    """Held-out composites for foreground estimation: the image is the
+    Comp-1k blend of its foreground and background, the same seed gives the
+    same composite, and the matte has a semi-transparent region."""
+    sample = synthetic_composite(np.random.default_rng(5), 90, 110)
+    again = synthetic_composite(np.random.default_rng(5), 90, 110)
+    for array, same in zip(sample, again):
+        assert np.array_equal(array, same)
+    assert sample.image.shape == sample.foreground.shape == (90, 110, 3)
+    assert sample.alpha.shape == (90, 110)
+    assert np.array_equal(
+        sample.image,
+        composite(sample.foreground, sample.background, sample.alpha))
+    partial = (sample.alpha > 0) & (sample.alpha < 255)
+    assert 0.01 < partial.mean() < 0.9
+    # The foreground is not the background: the raw colours are wrong there.
+    assert np.abs(sample.foreground.astype(int) -
+                  sample.background).mean() > 20
