@@ -27,7 +27,7 @@ error of pymatting's ``estimate_foreground_ml`` of the same method (see
 ``bench/bench_foreground.py``).
 """
 import math
-from typing import List, Tuple
+from typing import List, NamedTuple, Tuple
 
 import cv2
 import numpy as np
@@ -70,6 +70,23 @@ def level_sizes(height: int, width: int) -> List[Tuple[int, int]]:
     return [size for size in sizes if size[0] * size[1] > 1]
 
 
+class _Half(NamedTuple):
+    """The per-pixel 2x2 systems of one checkerboard colour of a level.
+
+    Per pixel and channel: ``[[f_diagonal, off_diagonal], [off_diagonal,
+    b_diagonal]] (F, B) = (f_image + sum w F_j, b_image + sum w B_j)``.
+    """
+    pixel: np.ndarray  # (M, ) flat indices
+    neighbours: np.ndarray  # (4, M) flat indices
+    weights: np.ndarray  # (4, M, 1)
+    f_diagonal: np.ndarray  # (M, 1)
+    b_diagonal: np.ndarray  # (M, 1)
+    off_diagonal: np.ndarray  # (M, 1)
+    determinant: np.ndarray  # (M, 1)
+    f_image: np.ndarray  # (M, 3)
+    b_image: np.ndarray  # (M, 3)
+
+
 def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
                  bg: np.ndarray, iterations: int) -> None:
     """Red-black Gauss-Seidel sweeps on one level, in place.
@@ -79,7 +96,7 @@ def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
         alpha: float32 (H, W) in [0, 1].
         fg: float32 (H, W, 3) foreground, updated in place.
         bg: float32 (H, W, 3) background, updated in place.
-        iterations: Sweeps over both colours.
+        iterations: Sweeps, each over both checkerboard colours.
     """
     height, width = alpha.shape
     opaque, clear = alpha == 1, alpha == 0
@@ -89,7 +106,7 @@ def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
     rows, cols = np.nonzero(~(opaque | clear) | edge)
     flat_image, flat_alpha = image.reshape(-1, 3), alpha.reshape(-1)
     flat_fg, flat_bg = fg.reshape(-1, 3), bg.reshape(-1, 3)
-    colours = []
+    halves = []
     # Pixels of one colour of the checkerboard only have neighbours of the
     # other, so each half is updated at once with the latest values.
     for parity in (0, 1):
@@ -110,14 +127,13 @@ def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
         weights *= neighbours != pixel
         a = flat_alpha[pixel][:, None]
         total = weights.sum(0)[:, None]
-        # Per channel: [[a^2 + total, a (1 - a)], [a (1 - a), (1 - a)^2 +
-        # total]] (F, B) = (a I + sum w F_j, (1 - a) I + sum w B_j); its
-        # determinant written without the cancelling a^2 (1 - a)^2 terms.
-        colours.append(
-            dict(
+        # The determinant is written without the a^2 (1 - a)^2 terms that
+        # cancel, so it stays accurate in float32 when total is tiny.
+        halves.append(
+            _Half(
                 pixel=pixel,
                 neighbours=neighbours,
-                weights=weights[..., None].astype(np.float32),
+                weights=weights[..., None],
                 f_diagonal=a * a + total,
                 b_diagonal=(1 - a)**2 + total,
                 off_diagonal=a * (1 - a),
@@ -125,17 +141,15 @@ def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
                 f_image=a * flat_image[pixel],
                 b_image=(1 - a) * flat_image[pixel]))
     for _ in range(iterations):
-        for c in colours:
-            f_rhs = c['f_image'] + (c['weights'] *
-                                    flat_fg[c['neighbours']]).sum(0)
-            b_rhs = c['b_image'] + (c['weights'] *
-                                    flat_bg[c['neighbours']]).sum(0)
-            flat_fg[c['pixel']] = np.clip(
-                (c['b_diagonal'] * f_rhs - c['off_diagonal'] * b_rhs) /
-                c['determinant'], 0, 1)
-            flat_bg[c['pixel']] = np.clip(
-                (c['f_diagonal'] * b_rhs - c['off_diagonal'] * f_rhs) /
-                c['determinant'], 0, 1)
+        for h in halves:
+            f_rhs = h.f_image + (h.weights * flat_fg[h.neighbours]).sum(0)
+            b_rhs = h.b_image + (h.weights * flat_bg[h.neighbours]).sum(0)
+            flat_fg[h.pixel] = np.clip(
+                (h.b_diagonal * f_rhs - h.off_diagonal * b_rhs) /
+                h.determinant, 0, 1)
+            flat_bg[h.pixel] = np.clip(
+                (h.f_diagonal * b_rhs - h.off_diagonal * f_rhs) /
+                h.determinant, 0, 1)
 
 
 def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
