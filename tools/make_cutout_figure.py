@@ -12,6 +12,7 @@ Example::
     python tools/make_cutout_figure.py docs/cutout_composite.png
 """
 import argparse
+import sys
 from pathlib import Path
 
 import cv2
@@ -24,6 +25,7 @@ SEED = (2026, 14)
 SIZE = (360, 420)  # H, W of the composite
 CROP = (slice(10, 190), slice(110, 310))  # rows, columns around the hair
 ZOOM = 2
+GAP = 6  # white columns between panels
 NEW_BACKGROUND = (40, 160, 40)  # BGR green, far from the old colours
 LABELS = ('image', 'raw colours', 'estimated', 'true foreground')
 
@@ -47,25 +49,31 @@ def panel(picture: np.ndarray, label: str) -> np.ndarray:
     return crop
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('out', type=Path, help='PNG to write')
-    args = parser.parse_args()
+def make_figure() -> np.ndarray:
+    """The four labelled panels side by side, BGR uint8."""
     sample = synthetic_composite(np.random.default_rng(SEED), *SIZE)
     estimate = estimate_foreground(sample.image, sample.alpha)
     pictures = (sample.image, paste(sample.image, sample.alpha),
                 paste(estimate,
                       sample.alpha), paste(sample.foreground, sample.alpha))
     strip = [panel(p, label) for p, label in zip(pictures, LABELS)]
-    gap = np.full((strip[0].shape[0], 6, 3), 255, np.uint8)
-    figure = np.hstack([x for p in strip for x in (p, gap)][:-1])
+    gap = np.full((strip[0].shape[0], GAP, 3), 255, np.uint8)
+    return np.hstack([x for p in strip for x in (p, gap)][:-1])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('out', type=Path, help='PNG to write')
+    args = parser.parse_args(argv)
+    figure = make_figure()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(
             str(args.out), figure, [cv2.IMWRITE_PNG_COMPRESSION, 9]):
         raise OSError(f"cannot write '{args.out}'")
     print(f'{args.out}: {figure.shape[1]}x{figure.shape[0]}, '
           f'{args.out.stat().st_size / 1024:.0f} KB')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())
