@@ -47,12 +47,18 @@ def read(path):
     return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
 
 
-def test_cut_out_colours_are_estimated(folders, checkpoint, tmp_path):
+def run_pair_a(folders, checkpoint, out, *extra):
+    """Predict image a with its trimap; return the image and the alpha."""
     image_path = folders / 'images' / 'a.png'
-    out = tmp_path / 'out'
     assert run([image_path, folders / 'trimaps' / 'a.png'], checkpoint, out,
-               '--rgba', '--foreground', '--preview') == 0
-    image, alpha = read(image_path), read(out / 'a.png')
+               *extra) == 0
+    return read(image_path), read(out / 'a.png')
+
+
+def test_cut_out_colours_are_estimated(folders, checkpoint, tmp_path):
+    out = tmp_path / 'out'
+    image, alpha = run_pair_a(folders, checkpoint, out, '--rgba',
+                              '--foreground', '--preview')
     estimate = estimate_foreground(image, alpha)
     partial = (alpha > 0) & (alpha < 255)
     assert partial.any()
@@ -67,11 +73,9 @@ def test_cut_out_colours_are_estimated(folders, checkpoint, tmp_path):
 
 
 def test_no_fg_estimation_keeps_the_raw_colours(folders, checkpoint, tmp_path):
-    image_path = folders / 'images' / 'a.png'
     out = tmp_path / 'out'
-    assert run([image_path, folders / 'trimaps' / 'a.png'], checkpoint, out,
-               '--rgba', '--foreground', '--no-fg-estimation') == 0
-    image, alpha = read(image_path), read(out / 'a.png')
+    image, alpha = run_pair_a(folders, checkpoint, out, '--rgba',
+                              '--foreground', '--no-fg-estimation')
     assert np.array_equal(read(out / 'a_fg.png'), image)
     assert np.array_equal(read(out / 'a_rgba.png'), np.dstack((image, alpha)))
 
