@@ -99,6 +99,19 @@ class TestLayout:
                 assert (alpha[trimap == 255] == 255).all()
                 assert (alpha[trimap == 0] == 0).all()
 
+    def test_hair_and_veil_have_one_colour(self, default_download):
+        """Where the matte is not opaque the foreground is one colour with
+        grain (sigma 8); the opaque body stays textured."""
+        split = osp.join(default_download.adobe_root, 'Combined_Dataset',
+                         'Test_set', ADOBE)
+        for name in read_lines(
+                osp.join(split, '..', 'test_fg_names.txt')):
+            fg = cv2.imread(osp.join(split, 'fg', name)).astype(float)
+            alpha = cv2.imread(osp.join(split, 'alpha', name), 0)
+            soft = fg[(alpha > 0) & (alpha < 255)]
+            assert (soft.std(0) < 10).all(), soft.std(0)
+            assert fg[alpha == 255].std(0).max() > 20
+
     def test_first_background_is_smaller_than_its_foreground(
             self, default_download):
         """So preparation exercises the protocol's upscaling."""

@@ -13,11 +13,12 @@ from .prepare import (PrepareReport, Problem, composite, fit_background,
                       prepare_comp1k)
 from .synthetic import (SyntheticSources, build_demo_dataset,
                         make_synthetic_comp1k, synthetic_alpha,
-                        synthetic_background, trimap_from_alpha)
+                        synthetic_background, synthetic_foreground,
+                        trimap_from_alpha)
 
 __all__ = [
     'SPLITS', 'SplitLayout', 'composite_name', 'PrepareReport', 'Problem',
     'composite', 'fit_background', 'prepare_comp1k', 'SyntheticSources',
     'build_demo_dataset', 'make_synthetic_comp1k', 'synthetic_alpha',
-    'synthetic_background', 'trimap_from_alpha'
+    'synthetic_background', 'synthetic_foreground', 'trimap_from_alpha'
 ]

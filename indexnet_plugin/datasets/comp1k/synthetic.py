@@ -5,8 +5,9 @@ data.
 
 Each foreground has a realistic matte: a solid body with a sharp,
 anti-aliased edge, one-pixel hair-like strands leaving its top, and a
-semi-transparent veil with soft edges. Foregrounds and backgrounds are
-textured (gratings, blobs, noise). Every image is drawn from its own
+semi-transparent veil with soft edges. The body and the backgrounds are
+textured (gratings, blobs, noise); hair and veil have one colour per
+foreground. Every image is drawn from its own
 generator seeded by ``(seed, role, index)``, so it does not depend on how
 many other images are made.
 """
@@ -135,6 +136,31 @@ def synthetic_alpha(rng: np.random.Generator, height: int,
     return np.round(255 * (1 - transparency)).astype(np.uint8)
 
 
+def synthetic_foreground(rng: np.random.Generator,
+                         alpha: np.ndarray) -> np.ndarray:
+    """Foreground colours for a matte of :func:`synthetic_alpha`.
+
+    The opaque body is textured; wherever the matte is not opaque (hair,
+    veil, the anti-aliased rim) the foreground has one colour with grain,
+    as hair and thin fabric have. That colour, repeated along every strand,
+    is what a matting network can learn to tell strands from the background
+    by; a texture there would give each strand pixel a random colour.
+
+    Args:
+        rng: Random generator.
+        alpha: (H, W) uint8 matte.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 BGR.
+    """
+    height, width = alpha.shape
+    image = _texture(rng, height, width)
+    colour = rng.uniform(0, 255, 3).astype(np.float32)
+    grain = rng.normal(0, 8, image.shape).astype(np.float32)
+    soft = np.clip(colour + grain, 0, 255).astype(np.uint8)
+    return np.where((alpha < 255)[..., None], soft, image)
+
+
 def trimap_from_alpha(alpha: np.ndarray, band: int) -> np.ndarray:
     """A Comp-1k-like trimap: unknown band around every fractional alpha.
 
@@ -231,7 +257,8 @@ def _write_split(split: SplitLayout, root: str, bg_dir: str,
         name = f'synthetic_{split.name}_{i:03d}{ext}'
         height, width = _sample_size(rng, min_size, max_size, odd=i == 0)
         alpha = synthetic_alpha(rng, height, width)
-        _write(osp.join(src, folder, 'fg', name), _texture(rng, height, width))
+        _write(
+            osp.join(src, folder, 'fg', name), synthetic_foreground(rng, alpha))
         _write(osp.join(src, folder, 'alpha', name), alpha)
         if split.has_trimaps:
             trimap = trimap_from_alpha(alpha, int(rng.integers(4, 9)))
