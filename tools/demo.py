@@ -183,7 +183,7 @@ def run_stage(number: int,
                 news = progress(lines) if lines else None
                 if news is not None:
                     done, postfix = news
-                    bar.update(min(done, total) - bar.n)
+                    bar.n = min(done, total)
                     if postfix:
                         bar.set_postfix_str(postfix, refresh=False)
                     bar.refresh()
@@ -396,7 +396,7 @@ def summary(metrics: Dict[str, float], num_images: int, checkpoint: str,
         f'(CPU {format_duration(cpu_seconds)}; '
         f'load average {loads[0]:.1f} at start, {loads[1]:.1f} at end)',
         f'  checkpoint  {relative(checkpoint)}',
-        f'  mattes      {out}/<name>.png, cut-outs {out}/<name>_rgba.png',
+        f'  mattes      {out}/<name>.png (cut-outs: <name>_rgba.png)',
         f'  previews    {out}/<name>_preview.png '
         '(image | trimap | alpha | composite)',
         f'  logs        {relative(work_dir)}/logs/<stage>.log',

@@ -191,7 +191,7 @@ def test_summary_lists_metrics_time_and_outputs():
         '  time        5 min 12 s (CPU 9 min 50 s; load average 0.2 at start, '
         '1.9 at end)',
         '  checkpoint  work_dirs/indexnet_demo/iter_300.pth',
-        f'  mattes      {out}/<name>.png, cut-outs {out}/<name>_rgba.png',
+        f'  mattes      {out}/<name>.png (cut-outs: <name>_rgba.png)',
         f'  previews    {out}/<name>_preview.png (image | trimap | alpha | '
         'composite)',
         '  logs        work_dirs/indexnet_demo/logs/<stage>.log',
