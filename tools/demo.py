@@ -104,8 +104,10 @@ def test_metrics(log: str) -> Dict[str, float]:
 
 def metrics_table(metrics: Dict[str, float], num_images: int) -> str:
     """The metrics as a small two-column table."""
-    rows = [f'  {"metric":<6}  value    (lower is better; mmedit\'s '
-            f'evaluators on {num_images} test images)']
+    rows = [
+        f'  {"metric":<6}  value    (lower is better; mmedit\'s '
+        f'evaluators on {num_images} test images)'
+    ]
     rows += [f'  {name:<6}  {value:.4g}' for name, value in metrics.items()]
     return '\n'.join(rows)
 
@@ -155,8 +157,9 @@ def run_stage(number: int,
         log_path: File receiving the command's stdout and stderr.
         total: Units of work of the bar.
         unit: Name of a unit of work.
-        progress: Called with the log lines written since the last call;
-            returns ``(done, postfix)`` once there is news, else None.
+        progress: Called at every poll with the log lines written since
+            the last one (maybe none); returns ``(done, postfix)`` once
+            there is news, else None.
         poll_seconds: Interval between two reads of the log.
 
     Raises:
@@ -180,7 +183,7 @@ def run_stage(number: int,
                 finished = process.poll() is not None
                 pending += reader.read()
                 *lines, pending = pending.split('\n')
-                news = progress(lines) if lines else None
+                news = progress(lines)
                 if news is not None:
                     done, postfix = news
                     bar.n = min(done, total)
@@ -218,8 +221,9 @@ def stage_data(work_dir: str) -> None:
     # Twice the default training foregrounds: more shapes of hair and veil
     # to learn from cost seconds here and nothing per training iteration.
     train_fg, train_bg_per_fg, test_fg, test_bg_per_fg = 8, 2, 2, 2
-    total = (train_fg + test_fg + train_fg * train_bg_per_fg +
-             test_fg * test_bg_per_fg)
+    total = (
+        train_fg + test_fg + train_fg * train_bg_per_fg +
+        test_fg * test_bg_per_fg)
 
     def progress(_lines: List[str]) -> tuple:
         drawn = glob.glob(osp.join(download, '*', '*', '*', 'fg', '*'))
@@ -273,12 +277,12 @@ def stage_train(work_dir: str, cfg_options: Sequence[str]) -> str:
     max_iters = configured_max_iters(cfg_options)
     checkpoint = latest_checkpoint(work_dir)
     if checkpoint and checkpoint_iteration(checkpoint) >= max_iters:
-        print_skipped(2, 'train',
-                      f'{relative(checkpoint)} has all {max_iters} iterations')
+        print_skipped(
+            2, 'train',
+            f'{relative(checkpoint)} has all {max_iters} iterations')
         return checkpoint
     command = [
-        osp.join(BIN, 'mim'), 'train', 'mmedit', CONFIG, '--work-dir',
-        work_dir
+        osp.join(BIN, 'mim'), 'train', 'mmedit', CONFIG, '--work-dir', work_dir
     ]
     if checkpoint:
         command.append('--resume')
@@ -319,8 +323,8 @@ def stage_test(work_dir: str, checkpoint: str) -> Dict[str, float]:
     run_stage(3, 'test', [
         osp.join(BIN, 'mim'), 'test', 'mmedit', CONFIG, '--checkpoint',
         checkpoint, '--work-dir',
-        osp.join(work_dir, 'test'), '--cfg-options',
-        'default_hooks.logger.interval=1'
+        osp.join(work_dir,
+                 'test'), '--cfg-options', 'default_hooks.logger.interval=1'
     ], log_path, len(read_test_list()), 'images', last_of(parse))
     with open(log_path, errors='replace') as file:
         metrics = test_metrics(file.read())

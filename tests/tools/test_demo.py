@@ -57,8 +57,8 @@ class TestLogParsing:
         assert demo.train_progress(TRAIN_LINE) == (15, 300, 0.3243)
         assert demo.train_progress(EXP_LINE) is None
         # the validation at the end of training is not a training step
-        assert demo.train_progress(MIM_TEST_LOG.replace(
-            'test', 'val').splitlines()[-1]) is None
+        assert demo.train_progress(
+            MIM_TEST_LOG.replace('test', 'val').splitlines()[-1]) is None
 
     def test_metrics_table(self):
         table = demo.metrics_table(demo.test_metrics(MIM_TEST_LOG), 4)
@@ -73,7 +73,8 @@ class TestLogParsing:
         log.write_text('one\n 0%| 0/4\r 50%| 2/4\r100%| 4/4\nerror: boom\n')
         assert demo.log_tail(str(log), lines=2) == '100%| 4/4\nerror: boom'
 
-    @pytest.mark.parametrize('seconds,text', [(4.4, '4 s'), (59.6, '1 min 00 s'),
+    @pytest.mark.parametrize('seconds,text', [(4.4, '4 s'),
+                                              (59.6, '1 min 00 s'),
                                               (312, '5 min 12 s')])
     def test_format_duration(self, seconds, text):
         assert demo.format_duration(seconds) == text
@@ -104,23 +105,62 @@ class TestRunStage:
                 return parsed[0], f'loss {parsed[2]:.3f}'
             return None
 
-        demo.run_stage(2, 'train', command, str(log), 3, 'iters',
-                       demo.last_of(parse), poll_seconds=0.01)
+        demo.run_stage(
+            2,
+            'train',
+            command,
+            str(log),
+            3,
+            'iters',
+            demo.last_of(parse),
+            poll_seconds=0.01)
         assert seen[-1] == 3 and log.read_text().count('Iter(train)') == 2
         console = capsys.readouterr().out.rsplit('\r', 1)[-1]
         assert console.startswith('[2/4] train    100%|')
         assert '3/3 iters' in console and 'loss 0.324' in console
 
+    def test_bar_follows_files_of_a_silent_command(self, tmp_path, capsys):
+        """The predict and data stages count the files written."""
+        out = tmp_path / 'out'
+        command = script(
+            tmp_path, f"""\
+            import os, time
+            os.makedirs({str(out)!r})
+            for i in range(3):
+                open(os.path.join({str(out)!r}, f'{{i}}.png'), 'w').close()
+                time.sleep(0.05)
+            """)
+        demo.run_stage(
+            4,
+            'predict',
+            command,
+            str(tmp_path / 'predict.log'),
+            3,
+            'images',
+            lambda lines: (len(list(out.glob('*.png'))), ''),
+            poll_seconds=0.01)
+        console = capsys.readouterr().out.rsplit('\r', 1)[-1]
+        assert console.startswith('[4/4] predict  100%|')
+        assert '3/3 images' in console
+
     def test_failure_names_status_and_log(self, tmp_path):
-        command = script(tmp_path, """\
+        command = script(
+            tmp_path, """\
             import sys
             print('Traceback: something broke')
             sys.exit(3)
             """)
         log = tmp_path / 'test.log'
         with pytest.raises(demo.StageFailed) as failure:
-            demo.run_stage(3, 'test', command, str(log), 4, 'images',
-                           lambda lines: None, poll_seconds=0.01)
+            demo.run_stage(
+                3,
+                'test',
+                command,
+                str(log),
+                4,
+                'images',
+                lambda lines: None,
+                poll_seconds=0.01)
         assert (failure.value.stage, failure.value.returncode,
                 failure.value.log_path) == ('test', 3, str(log))
         assert log.read_text() == 'Traceback: something broke\n'
@@ -143,9 +183,8 @@ class TestRunStage:
         err = capsys.readouterr().err.splitlines()
         assert err[0] == (f'[demo] the data stage failed (exit status 2); '
                           f'the end of {osp.relpath(log, REPO)}:')
-        assert err[1:] == [f'line {i}' for i in range(16, 40)] + [
-            'error: no space left'
-        ]
+        assert err[1:] == [f'line {i}'
+                           for i in range(16, 40)] + ['error: no space left']
 
 
 class TestResume:
@@ -157,8 +196,9 @@ class TestResume:
 
     def test_checkpoint_iteration(self):
         assert demo.checkpoint_iteration('/w/iter_300.pth') == 300
-        with pytest.raises(ValueError, match="iter_<N>.pth, but got "
-                           "'/w/epoch_3.pth'"):
+        with pytest.raises(
+                ValueError, match="iter_<N>.pth, but got "
+                "'/w/epoch_3.pth'"):
             demo.checkpoint_iteration('/w/epoch_3.pth')
 
     def test_finished_training_is_skipped(self, tmp_path, capsys):
@@ -203,8 +243,9 @@ def test_test_inputs_are_linked_once(tmp_path, monkeypatch):
     data = tmp_path / demo.DATA_ROOT
     data.mkdir(parents=True)
     samples = [
-        dict(merged_path=f'Test_set/merged/{stem}.png',
-             trimap_path=f'Test_set/trimaps/{stem}.png')
+        dict(
+            merged_path=f'Test_set/merged/{stem}.png',
+            trimap_path=f'Test_set/trimaps/{stem}.png')
         for stem in ('a_0', 'a_1')
     ]
     (data / 'test_list.json').write_text(demo.json.dumps(samples))
@@ -213,5 +254,6 @@ def test_test_inputs_are_linked_once(tmp_path, monkeypatch):
     assert demo.link_test_inputs(str(inputs)) == ['a_0', 'a_1']  # again
     for stem in ('a_0', 'a_1'):
         for key, folder in (('merged', 'merged'), ('trimap', 'trimaps')):
-            assert os.readlink(inputs / key / f'{stem}.png') == str(
-                data / 'Test_set' / folder / f'{stem}.png')
+            assert os.readlink(inputs / key /
+                               f'{stem}.png') == str(data / 'Test_set' /
+                                                     folder / f'{stem}.png')

@@ -258,7 +258,8 @@ def _write_split(split: SplitLayout, root: str, bg_dir: str,
         height, width = _sample_size(rng, min_size, max_size, odd=i == 0)
         alpha = synthetic_alpha(rng, height, width)
         _write(
-            osp.join(src, folder, 'fg', name), synthetic_foreground(rng, alpha))
+            osp.join(src, folder, 'fg', name),
+            synthetic_foreground(rng, alpha))
         _write(osp.join(src, folder, 'alpha', name), alpha)
         if split.has_trimaps:
             trimap = trimap_from_alpha(alpha, int(rng.integers(4, 9)))
