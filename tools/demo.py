@@ -37,7 +37,7 @@ CONFIG = 'configs/indexnet_demo.py'
 DATA_ROOT = 'data/synthetic_comp1k'  # the config's data_root
 BIN = osp.dirname(sys.executable)
 NUM_STAGES = 4
-TAIL_LINES = 25
+TAIL_LINES = 15
 
 # mmedit's metric names in the log -> the names of the IndexNet paper.
 METRIC_NAMES = {
@@ -50,6 +50,8 @@ METRIC_NAMES = {
 TRAIN_LINE = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\].*?\sloss: (\S+)')
 TEST_LINE = re.compile(r'Iter\(test\) \[\s*(\d+)/(\d+)\](.*)')
 NAME_VALUE = re.compile(r'(\w+): (\S+)')
+# A Python exception ("ValueError: ...") or an error of our command-line tools.
+ERROR_LINE = re.compile(r'(?:[\w.]*(?:Error|Exception)|error): ')
 
 
 class StageFailed(Exception):
@@ -112,12 +114,28 @@ def metrics_table(metrics: Dict[str, float], num_images: int) -> str:
     return '\n'.join(rows)
 
 
-def log_tail(path: str, lines: int = TAIL_LINES) -> str:
-    """The last lines of a log, tqdm's carriage-return redraws collapsed."""
-    with open(path, errors='replace') as file:
-        text = file.read()
-    kept = [line.rsplit('\r', 1)[-1] for line in text.splitlines()]
-    return '\n'.join(kept[-lines:])
+def read_log(path: str) -> List[str]:
+    """A log's lines, tqdm's carriage-return redraws collapsed to the last."""
+    with open(path, errors='replace', newline='') as file:
+        lines = file.read().rstrip('\n').split('\n')
+    return [line.rstrip('\r').rsplit('\r', 1)[-1] for line in lines]
+
+
+def failure_report(failure: StageFailed, lines: int = TAIL_LINES) -> str:
+    """What the console shows of a failed stage: its log's last lines, then
+    every exception or ``error:`` line of the log, the first being the
+    cause (``mim`` adds its own traceback after the tool's)."""
+    log = read_log(failure.log_path)
+    errors = list(
+        dict.fromkeys(line for line in log if ERROR_LINE.match(line)))
+    report = [
+        f'[demo] the {failure.stage} stage failed (exit status '
+        f'{failure.returncode}); the end of {relative(failure.log_path)}:',
+        *log[-lines:]
+    ]
+    if errors:
+        report += ['[demo] errors in the log:', *errors]
+    return '\n'.join(report)
 
 
 def format_duration(seconds: float) -> str:
@@ -429,11 +447,7 @@ def main(argv=None) -> int:
         metrics = stage_test(work_dir, checkpoint)
         predictions = stage_predict(work_dir, checkpoint)
     except StageFailed as failure:
-        print(
-            f'[demo] the {failure.stage} stage failed (exit status '
-            f'{failure.returncode}); the end of {relative(failure.log_path)}:',
-            file=sys.stderr)
-        print(log_tail(failure.log_path), file=sys.stderr)
+        print(failure_report(failure), file=sys.stderr)
         return 1
     print(
         summary(metrics, len(read_test_list()), checkpoint, predictions,

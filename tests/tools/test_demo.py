@@ -68,10 +68,43 @@ class TestLogParsing:
             '  GRAD    24.72', '  CONN    11.64'
         ]
 
-    def test_log_tail_keeps_last_redraw_of_progress_bars(self, tmp_path):
+    def test_read_log_keeps_last_redraw_of_progress_bars(self, tmp_path):
         log = tmp_path / 'stage.log'
         log.write_text('one\n 0%| 0/4\r 50%| 2/4\r100%| 4/4\nerror: boom\n')
-        assert demo.log_tail(str(log), lines=2) == '100%| 4/4\nerror: boom'
+        assert demo.read_log(str(log)) == ['one', '100%| 4/4', 'error: boom']
+
+    def test_failure_report_ends_with_the_cause(self, tmp_path):
+        """mim's own traceback comes last in the log; the report still
+        names the tool's error first (lines of a real failed `mim train`,
+        shortened)."""
+        log = tmp_path / 'train.log'
+        log.write_text(
+            textwrap.dedent("""\
+            Traceback (most recent call last):
+              File "indexnet_plugin/models/encoder.py", line 211, in __init__
+                raise ValueError(
+            ValueError: index_mode must be one of ('holistic', 'o2o', 'm2o'), got 'oso'
+            Traceback (most recent call last):
+              File "mim/commands/train.py", line 261, in train
+                ret = subprocess.check_call(
+                      ^^^^^^^^^^^^^^^^^^^^^^
+            subprocess.CalledProcessError: Command '[...]' returned non-zero exit status 1.
+            """))  # noqa: E501
+        report = demo.failure_report(
+            demo.StageFailed('train', 1, str(log)), lines=3).splitlines()
+        assert report == [
+            '[demo] the train stage failed (exit status 1); the end of '
+            f'{osp.relpath(str(log), REPO)}:',
+            '    ret = subprocess.check_call(',
+            '          ^^^^^^^^^^^^^^^^^^^^^^',
+            "subprocess.CalledProcessError: Command '[...]' returned non-zero "
+            'exit status 1.',
+            '[demo] errors in the log:',
+            "ValueError: index_mode must be one of ('holistic', 'o2o', 'm2o'), "
+            "got 'oso'",
+            "subprocess.CalledProcessError: Command '[...]' returned non-zero "
+            'exit status 1.',
+        ]
 
     @pytest.mark.parametrize('seconds,text', [(4.4, '4 s'),
                                               (59.6, '1 min 00 s'),
@@ -183,8 +216,10 @@ class TestRunStage:
         err = capsys.readouterr().err.splitlines()
         assert err[0] == (f'[demo] the data stage failed (exit status 2); '
                           f'the end of {osp.relpath(log, REPO)}:')
-        assert err[1:] == [f'line {i}'
-                           for i in range(16, 40)] + ['error: no space left']
+        assert err[1:] == [f'line {i}' for i in range(26, 40)] + [
+            'error: no space left', '[demo] errors in the log:',
+            'error: no space left'
+        ]
 
 
 class TestResume:
