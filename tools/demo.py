@@ -59,7 +59,9 @@ class StageFailed(Exception):
 
     def __init__(self, stage: str, returncode: int, log_path: str) -> None:
         super().__init__(f'{stage} exited with status {returncode}')
-        self.stage, self.returncode, self.log_path = stage, returncode, log_path
+        self.stage = stage
+        self.returncode = returncode
+        self.log_path = log_path
 
 
 # --------------------------------------------------------- reading the logs

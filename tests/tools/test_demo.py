@@ -100,8 +100,8 @@ class TestLogParsing:
             "subprocess.CalledProcessError: Command '[...]' returned non-zero "
             'exit status 1.',
             '[demo] errors in the log:',
-            "ValueError: index_mode must be one of ('holistic', 'o2o', 'm2o'), "
-            "got 'oso'",
+            'ValueError: index_mode must be one of '
+            "('holistic', 'o2o', 'm2o'), got 'oso'",
             "subprocess.CalledProcessError: Command '[...]' returned non-zero "
             'exit status 1.',
         ]
