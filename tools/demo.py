@@ -54,6 +54,10 @@ NAME_VALUE = re.compile(r'(\w+): (\S+)')
 ERROR_LINE = re.compile(r'(?:[\w.]*(?:Error|Exception)|error): ')
 
 
+class DemoError(Exception):
+    """The demo cannot go on; the message says what to do."""
+
+
 class StageFailed(Exception):
     """A stage's command exited with an error; its log tells why."""
 
@@ -233,14 +237,27 @@ def last_of(parse: Callable[[str], Optional[tuple]]) -> Callable:
 
 # ---------------------------------------------------------------- the stages
 def stage_data(work_dir: str) -> None:
-    """Generate and prepare the synthetic Comp-1k unless it is there."""
-    if osp.exists(osp.join(ROOT, DATA_ROOT, 'test_list.json')):
-        print_skipped(1, 'data', f'{DATA_ROOT} is already prepared')
-        return
-    download = osp.join(ROOT, DATA_ROOT, 'downloads')
+    """Generate and prepare the synthetic Comp-1k unless it is there.
+
+    Raises:
+        DemoError: The prepared data has another number of training
+            composites than this demo makes (an earlier version's).
+    """
     # Twice the default training foregrounds: more shapes of hair and veil
     # to learn from cost seconds here and nothing per training iteration.
     train_fg, train_bg_per_fg, test_fg, test_bg_per_fg = 8, 2, 2, 2
+    if osp.exists(osp.join(ROOT, DATA_ROOT, 'test_list.json')):
+        with open(osp.join(ROOT, DATA_ROOT, 'training_list.json')) as file:
+            found = len(json.load(file))
+        if found != train_fg * train_bg_per_fg:
+            raise DemoError(
+                f'{DATA_ROOT} holds {found} training composites, this demo '
+                f'makes {train_fg * train_bg_per_fg}: an earlier version '
+                f'made it; delete it (rm -r {DATA_ROOT}) and run the demo '
+                'again')
+        print_skipped(1, 'data', f'{DATA_ROOT} is already prepared')
+        return
+    download = osp.join(ROOT, DATA_ROOT, 'downloads')
     total = (
         train_fg + test_fg + train_fg * train_bg_per_fg +
         test_fg * test_bg_per_fg)
@@ -450,6 +467,9 @@ def main(argv=None) -> int:
         predictions = stage_predict(work_dir, checkpoint)
     except StageFailed as failure:
         print(failure_report(failure), file=sys.stderr)
+        return 1
+    except DemoError as error:
+        print(f'[demo] {error}', file=sys.stderr)
         return 1
     print(
         summary(metrics, len(read_test_list()), checkpoint, predictions,

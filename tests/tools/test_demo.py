@@ -222,6 +222,34 @@ class TestRunStage:
         ]
 
 
+class TestData:
+
+    def prepared(self, tmp_path, monkeypatch, num_training: int) -> None:
+        monkeypatch.setattr(demo, 'ROOT', str(tmp_path))
+        data = tmp_path / demo.DATA_ROOT
+        data.mkdir(parents=True)
+        (data / 'test_list.json').write_text('[{}, {}, {}, {}]')
+        (data / 'training_list.json').write_text(
+            demo.json.dumps([{}] * num_training))
+
+    def test_prepared_data_is_not_made_again(self, tmp_path, monkeypatch,
+                                             capsys):
+        self.prepared(tmp_path, monkeypatch, 16)
+        demo.stage_data(str(tmp_path / 'work'))
+        assert capsys.readouterr().out == (
+            '[1/4] data     skipped: data/synthetic_comp1k is already '
+            'prepared\n')
+
+    def test_an_earlier_versions_data_is_named(self, tmp_path, monkeypatch,
+                                               capsys):
+        self.prepared(tmp_path, monkeypatch, 8)
+        assert demo.main(['--work-dir', str(tmp_path / 'work')]) == 1
+        assert capsys.readouterr().err == (
+            '[demo] data/synthetic_comp1k holds 8 training composites, this '
+            'demo makes 16: an earlier version made it; delete it (rm -r '
+            'data/synthetic_comp1k) and run the demo again\n')
+
+
 class TestResume:
 
     def test_max_iters_follows_cfg_options(self):
