@@ -39,13 +39,21 @@ from bench_memory import added_peak_mb
 LARGE_NAME = 'large'
 
 
+def read(path: Path, flags: int) -> np.ndarray:
+    """``cv2.imread`` that names a file it cannot read."""
+    picture = cv2.imread(str(path), flags)
+    if picture is None:
+        raise FileNotFoundError(f"cannot read '{path}'")
+    return picture
+
+
 def load_test_set(root: Path, scale: int):
     """(name, image, trimap, alpha) of the test set and the large image."""
     samples = []
     for sample in json.loads((root / 'test_list.json').read_text()):
-        image = cv2.imread(str(root / sample['merged_path']))
-        trimap = cv2.imread(str(root / sample['trimap_path']), 0)
-        alpha = cv2.imread(str(root / sample['alpha_path']), 0)
+        image = read(root / sample['merged_path'], cv2.IMREAD_COLOR)
+        trimap = read(root / sample['trimap_path'], cv2.IMREAD_GRAYSCALE)
+        alpha = read(root / sample['alpha_path'], cv2.IMREAD_GRAYSCALE)
         samples.append((Path(sample['merged_path']).stem, image, trimap,
                         alpha))
     _, image, trimap, alpha = samples[0]
