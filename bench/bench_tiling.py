@@ -18,9 +18,10 @@ Cost (fresh subprocesses, large image): wall and CPU time and the peak memory
 that one prediction adds (see ``bench_memory.added_peak_mb``), whole and
 tiled with the default setting.
 
-Run: ``.venv/bin/python bench/bench_tiling.py --checkpoint
-work_dirs/indexnet_demo/iter_150.pth --config configs/indexnet_demo.py``
-after ``make demo`` (random weights exaggerate seams: use a trained model).
+Run after ``make demo`` (random weights exaggerate seams: use a trained
+model): ``.venv/bin/python bench/bench_tiling.py --config
+configs/indexnet_demo.py --checkpoint $(cat
+work_dirs/indexnet_demo/last_checkpoint)``.
 """
 import argparse
 import json
