@@ -12,10 +12,10 @@ Compared, per size (512, 1024, 2048 by default):
 * ``ours-cold`` (smallest size only, measured first): ``init_predictor``
   with an empty ONNX cache, so its setup exports the graph (once per
   weights, in a fresh cache folder of this run);
-* ``ours``: ``init_predictor`` with the default settings and the cached
-  graph (fast network; at 2048x2048, above the whole-image bound of 2**21
-  pixels, four 1152x1152 tiles);
-* ``ours-whole`` (largest size only): ours with tiling disabled.
+* ``ours``: ``init_predictor`` with the cached graph and a memory budget of
+  ``--max-memory`` GB (fast network; with the default 2 GB, 512x512 and
+  1024x1024 run whole, 2048x2048 in four 1152x1152 tiles);
+* ``ours-whole`` (largest size only): ours with a budget that never tiles.
 
 Times are the best of ``--reps`` runs (one at the largest size), wall clock
 and process CPU; the one-time cost of building the fast network is printed
@@ -77,7 +77,8 @@ def save_weights(path: Path) -> None:
     torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
 
 
-def worker(impl: str, size: int, reps: int, weights: str, out: str) -> None:
+def worker(impl: str, size: int, reps: int, weights: str, max_memory: float,
+           out: str) -> None:
     """Time one implementation in this process; write times, rss, alpha."""
     import torch
     image, trimap = make_inputs(size)
@@ -98,11 +99,10 @@ def worker(impl: str, size: int, reps: int, weights: str, out: str) -> None:
                 return model.test_step(data)[0].output.pred_alpha.data.numpy()
     else:
         from indexnet_plugin.apis import init_predictor
-        from indexnet_plugin.apis.inference import DEFAULT_MAX_PIXELS
-        extra = (dict(max_pixels=max(size * size, DEFAULT_MAX_PIXELS))
-                 if impl == 'ours-whole' else {})
         # ours-cold differs from ours only by the cache being empty.
-        predictor = init_predictor(None, weights, **extra)
+        predictor = init_predictor(
+            None, weights,
+            max_memory=1024 if impl == 'ours-whole' else max_memory)
 
         def predict():
             return predictor.predict(image, trimap)
@@ -121,12 +121,12 @@ def worker(impl: str, size: int, reps: int, weights: str, out: str) -> None:
 
 
 def measure(impl: str, size: int, reps: int, weights: Path,
-            tmp: Path) -> dict:
+            max_memory: float, tmp: Path) -> dict:
     """Run :func:`worker` in a fresh subprocess and read its results."""
     out = str(tmp / f'{impl}-{size}')
     subprocess.run([
         sys.executable, __file__, '--worker', impl, str(size), str(reps),
-        str(weights), out
+        str(weights), str(max_memory), out
     ], check=True)
     result = json.loads(Path(out + '.json').read_text())
     result['alpha'] = np.load(out + '.npy')
@@ -138,11 +138,14 @@ def main() -> None:
     parser.add_argument('--sizes', type=int, nargs='+',
                         default=[512, 1024, 2048])
     parser.add_argument('--reps', type=int, default=2)
-    parser.add_argument('--worker', nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--max-memory', type=float, default=2.0,
+        help="GB: ours' memory budget, which forces tiles at 2048x2048")
+    parser.add_argument('--worker', nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        impl, size, reps, weights, out = args.worker
-        worker(impl, int(size), int(reps), weights, out)
+        impl, size, reps, weights, max_memory, out = args.worker
+        worker(impl, int(size), int(reps), weights, float(max_memory), out)
         return
     largest = max(args.sizes)
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,7 +158,10 @@ def main() -> None:
             reps = 1 if size == largest else args.reps
             impls = (['mmedit'] + (['ours-cold'] if size == smallest else []) +
                      ['ours'] + (['ours-whole'] if size == largest else []))
-            results = {i: measure(i, size, reps, weights, tmp) for i in impls}
+            results = {
+                i: measure(i, size, reps, weights, args.max_memory, tmp)
+                for i in impls
+            }
             reference = results['mmedit']
             for impl, r in results.items():
                 diff = np.abs(r['alpha'].astype(int) - reference['alpha'])

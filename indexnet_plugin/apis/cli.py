@@ -23,11 +23,14 @@ colours are estimated (:mod:`.foreground`) unless ``--no-fg-estimation``.
 Files are written atomically, so an interrupted run leaves only complete
 outputs. A bad pair is reported on one line (``error: ...``)
 and the others still run; the exit status is then 1. A problem with the
-config, checkpoint or folders exits with 2 before any prediction.
+config, checkpoint or folders exits with 2 before any prediction. A trimap
+whose values were relabelled to 0/128/255 and an image that runs in tiles
+each get one ``warning: ...`` line.
 """
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -36,10 +39,11 @@ import numpy as np
 from tqdm import tqdm
 
 from .foreground import estimate_foreground
-from .inference import (DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP,
-                        DEFAULT_TILE_SIZE, CheckpointError, init_predictor)
+from .inference import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE,
+                        CheckpointError, init_predictor)
 from .io import MattingInputError, find_pairs, load_pair
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
+from .memory import DEFAULT_SHARE, TiledInferenceWarning
 from .visualize import preview, rgba_cutout
 
 EXIT_BAD_PAIRS = 1
@@ -92,8 +96,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--batch-size', type=int, default=4,
         help='images per network call (same network input size only)')
     parser.add_argument(
-        '--max-megapixels', type=float, default=DEFAULT_MAX_PIXELS / 1e6,
-        help='larger network inputs are predicted in tiles')
+        '--max-memory', type=float, metavar='GB',
+        help='memory budget of a prediction: images whose whole-image '
+        'inference needs more run in overlapping tiles (default: '
+        f'{DEFAULT_SHARE * 100:.0f}%% of the available memory)')
+    parser.add_argument(
+        '--max-megapixels', type=float,
+        help='instead of --max-memory: larger network inputs run in tiles')
     parser.add_argument('--tile-size', type=int, default=DEFAULT_TILE_SIZE)
     parser.add_argument(
         '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
@@ -101,6 +110,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--no-fast', action='store_true',
         help='run the plain PyTorch network (no batch-norm folding, no '
         'onnxruntime)')
+    parser.add_argument(
+        '--strict-trimap', action='store_true',
+        help='refuse trimaps with more than 1%% of values other than 0, 128 '
+        'and 255 instead of relabelling them (values below 64 -> 0, 192 and '
+        'above -> 255, the rest -> 128)')
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
@@ -170,9 +184,10 @@ def _save(args: argparse.Namespace, stem: str, image: np.ndarray,
                preview(image, trimap, alpha, colours))
 
 
-def _report(message: str) -> None:
-    """One error line on stderr, not mangling the progress bar."""
-    tqdm.write(f'error: {message}', file=sys.stderr)
+def _report(message: str, kind: str = 'error') -> None:
+    """One error (or warning) line on stderr, not mangling the progress
+    bar."""
+    tqdm.write(f'{kind}: {message}', file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -186,7 +201,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.checkpoint,
             args.device,
             fast=not args.no_fast,
-            max_pixels=int(args.max_megapixels * 1e6),
+            max_pixels=(None if args.max_megapixels is None else int(
+                args.max_megapixels * 1e6)),
+            max_memory=args.max_memory,
+            strict_trimap=args.strict_trimap,
             tile_size=args.tile_size,
             tile_overlap=args.tile_overlap,
             batch_size=args.batch_size)
@@ -202,19 +220,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         loaded = []
         for image_path, guide_path in pairs[start:start + args.batch_size]:
             try:
-                if what == 'mask':
-                    image, trimap = load_mask_pair(image_path, guide_path,
-                                                   args.unknown_width)
-                else:
-                    image, trimap = load_pair(image_path, guide_path)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter('always')
+                    if what == 'mask':
+                        image, trimap = load_mask_pair(
+                            image_path, guide_path, args.unknown_width)
+                    else:
+                        image, trimap = load_pair(image_path, guide_path,
+                                                  args.strict_trimap)
                 predictor.check_size(image.shape[:2], image_path)
+                for warning in caught:  # relabelled trimap values
+                    _report(str(warning.message), 'warning')
+                note = predictor.tiling_note(image.shape[:2], image_path)
+                if note is not None:
+                    _report(note, 'warning')
                 loaded.append((image_path.stem, image, trimap))
             except MattingInputError as error:
                 _report(str(error))
                 failures += 1
                 progress.update()
-        alphas = predictor.predict_batch([item[1] for item in loaded],
-                                         [item[2] for item in loaded])
+        with warnings.catch_warnings():
+            # Reported above by file name.
+            warnings.simplefilter('ignore', TiledInferenceWarning)
+            alphas = predictor.predict_batch([item[1] for item in loaded],
+                                             [item[2] for item in loaded])
         for (stem, image, trimap), alpha in zip(loaded, alphas):
             if alpha is not None:
                 _save(args, stem, image, trimap, alpha)

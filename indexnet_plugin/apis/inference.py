@@ -14,15 +14,17 @@ regions, rounding to ``uint8``) and adds:
 * batching: inputs whose network input size is the same are stacked (in
   ``interp`` mode every image of 100x130 to 127x159 pixels maps to 96x128),
   so a batch gives the same alphas as one-by-one prediction;
-* bounded memory: a network input of at most ``max_pixels`` pixels runs in
-  one piece; a larger one runs in the fewest overlapping tiles of at most
-  ``tile_size`` pixels a side, blended with linear ramps, tiles without
-  unknown pixels skipped;
+* bounded memory: a network input runs in one piece when its estimated
+  peak memory fits the memory budget (:mod:`.memory`); a larger one runs in
+  the fewest overlapping tiles of at most ``tile_size`` pixels a side,
+  blended with squared ramps, tiles without unknown pixels skipped, with a
+  :class:`~.memory.TiledInferenceWarning` per image;
 * a fast network (:mod:`.fast`): batch norms folded, run by onnxruntime
   (or TorchScript), verified to match the plain network within 1e-4.
 """
 import dataclasses
 import math
+import warnings
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -34,9 +36,11 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
 from ..registry import MODELS
+from . import memory
 from .fast import build_fast_network, release_freed_memory
-from .io import ArrayOrPath, MattingInputError, load_pair
+from .io import ArrayOrPath, MattingInputError, _describe, load_pair
 from .mask import load_mask_pair
+from .onnx_network import OnnxNetwork
 
 Network = Callable[[torch.Tensor], torch.Tensor]
 
@@ -59,12 +63,9 @@ DEFAULT_MODEL = dict(
     test_cfg=dict(
         resize_method='interp', resize_mode='bicubic', size_divisor=32))
 
-# Memory bound: network inputs of up to 2**21 pixels run whole -- every
-# Comp-1k test image (at most 1920x1080, network input 1920x1056) gives
-# exactly mmedit's result; larger ones run in overlapping tiles of at most
-# 1280x1280 (2048x2048: four of 1152x1152), so peak memory stays below that
-# of a 2-megapixel input (see bench/bench_inference.py).
-DEFAULT_MAX_PIXELS = 2**21
+# Inputs above the memory budget run in overlapping tiles of at most
+# 1280x1280 (2048x2048: four of 1152x1152), or smaller ones if the budget
+# needs them (see bench/bench_inference.py and bench/bench_tiling.py).
 DEFAULT_TILE_SIZE = 1280
 DEFAULT_TILE_OVERLAP = 256
 
@@ -276,14 +277,20 @@ def init_model(config: Union[None, str, Path, dict, Config] = None,
 
 
 def _ramp(length: int, overlap: int) -> torch.Tensor:
-    """Blending weights along one tile side: linear ramps over the overlap.
+    """Blending weights along one tile side: squared ramps over the overlap.
 
-    Positive everywhere, so a pixel covered by a single tile keeps that
-    tile's value.
+    A tile's prediction is worst at its edges, where the network lacks
+    context; squaring the linear ramp moves weight from the edge to the
+    inside of the overlap. Tiled-vs-whole SAD with the demo model after 200
+    iterations (bench/bench_tiling.py, linear -> squared): 1.29 -> 1.07 on
+    the synthetic test set in 256-pixel tiles overlapping by 64, 1.43 ->
+    1.10 (largest difference 8 -> 6 levels) on a 1452x1852 image in
+    1280-pixel tiles overlapping by 256. Positive everywhere, so a pixel
+    covered by a single tile keeps that tile's value.
     """
     position = torch.arange(length, dtype=torch.float32)
     ramp = torch.minimum(position + 1, length - position) / (overlap + 1)
-    return ramp.clamp(max=1.0)
+    return ramp.clamp(max=1.0)**2
 
 
 def _tile_layout(length: int, tile: int, overlap: int,
@@ -314,25 +321,59 @@ class MattingPredictor:
         settings: Pre- and post-processing, see :class:`MattingSettings`.
         device: Device of the network.
         max_pixels: Largest network input (H * W) run in one piece; also the
-            bound on N * H * W of a batch.
+            bound on N * H * W of a batch. None (default): the most pixels
+            whose estimated peak memory fits ``max_memory``.
         tile_size: Largest tile side for larger inputs, a multiple of
             ``size_divisor``; tiles are shrunk to the smallest size that
-            still covers the input with as few tiles.
+            still covers the input with as few tiles (and, under a memory
+            budget, to the largest size that fits it).
         tile_overlap: Minimum overlap of neighbouring tiles in pixels.
         batch_size: Most images per network call in :meth:`predict_batch`.
+        max_memory: Memory budget of a prediction in GB, used when
+            ``max_pixels`` is None; None: a share of the memory available
+            now, see :func:`~.memory.default_budget`.
+        memory_path: Which measured cost per pixel applies to ``network``:
+            ``'fast'`` (onnxruntime) or ``'plain'`` (PyTorch, the larger).
+        strict_trimap: Refuse trimaps with values other than 0, 128 and
+            255 (beyond a few) instead of relabelling them, see
+            :func:`~.io.as_trimap`.
 
     Raises:
-        ValueError: Invalid tiling or batching arguments.
+        ValueError: Invalid tiling, batching or memory arguments, or a
+            budget too small for tiles larger than ``tile_overlap``.
     """
 
     def __init__(self,
                  network: Network,
                  settings: MattingSettings,
                  device: str = 'cpu',
-                 max_pixels: int = DEFAULT_MAX_PIXELS,
+                 max_pixels: Optional[int] = None,
                  tile_size: int = DEFAULT_TILE_SIZE,
                  tile_overlap: int = DEFAULT_TILE_OVERLAP,
-                 batch_size: int = 4):
+                 batch_size: int = 4,
+                 max_memory: Optional[float] = None,
+                 memory_path: str = 'plain',
+                 strict_trimap: bool = False):
+        if memory_path not in memory.BYTES_PER_PIXEL:
+            raise ValueError(f'memory_path must be one of '
+                             f'{tuple(memory.BYTES_PER_PIXEL)}, got '
+                             f'{memory_path!r}')
+        if max_pixels is not None and max_memory is not None:
+            raise ValueError('give max_pixels or max_memory, not both')
+        self.memory_budget = None
+        if max_pixels is None:
+            self.memory_budget = memory.budget_bytes(max_memory)
+            max_pixels = memory.max_pixels_within(self.memory_budget,
+                                                  memory_path)
+            fitting = math.isqrt(max_pixels) // settings.size_divisor * (
+                settings.size_divisor)
+            if fitting <= tile_overlap:
+                raise ValueError(
+                    f'a memory budget of {self.memory_budget / memory.GB:.2f}'
+                    f' GB leaves room for tiles of {fitting}x{fitting} '
+                    f'pixels at most, not more than tile_overlap='
+                    f'{tile_overlap}; raise max_memory')
+            tile_size = min(tile_size, fitting)
         if tile_size <= 0 or tile_size % settings.size_divisor:
             raise ValueError('tile_size must be a positive multiple of '
                              f'{settings.size_divisor}, got {tile_size}')
@@ -351,6 +392,8 @@ class MattingPredictor:
         self.tile_size = tile_size
         self.tile_overlap = tile_overlap
         self.batch_size = batch_size
+        self.memory_path = memory_path
+        self.strict_trimap = strict_trimap
         self._mean = torch.tensor(settings.mean).view(3, 1, 1).to(device)
         self._std = torch.tensor(settings.std).view(3, 1, 1).to(device)
 
@@ -403,7 +446,8 @@ class MattingPredictor:
 
         Images with the same network input size share network calls of up to
         ``batch_size`` images and ``max_pixels`` pixels; the results equal
-        :meth:`predict` on each image.
+        :meth:`predict` on each image. Each image that runs in tiles gets a
+        :class:`~.memory.TiledInferenceWarning` (see :meth:`tiling_note`).
 
         Args:
             images: Image paths or arrays.
@@ -429,12 +473,19 @@ class MattingPredictor:
             raise ValueError(f'got {len(images)} images but {len(guides)} '
                              f'{kind}')
         if masks is None:
-            pairs = [load_pair(i, t) for i, t in zip(images, trimaps)]
+            pairs = [
+                load_pair(i, t, self.strict_trimap)
+                for i, t in zip(images, trimaps)
+            ]
         else:
             pairs = [load_mask_pair(i, m, unknown_width)
                      for i, m in zip(images, masks)]
         for (image, _), source in zip(pairs, images):
             self.check_size(image.shape[:2], source)
+        for (image, _), source in zip(pairs, images):
+            note = self.tiling_note(image.shape[:2], source)
+            if note is not None:
+                warnings.warn(memory.TiledInferenceWarning(note))
         alphas: List[Optional[np.ndarray]] = [None] * len(pairs)
         for indices in self._groups([p[0].shape[:2] for p in pairs]):
             inputs = torch.cat([self._network_input(*pairs[i])
@@ -463,6 +514,30 @@ class MattingPredictor:
             raise MattingInputError(
                 f'{name} is {size[0]}x{size[1]} (HxW), the network needs at '
                 f'least {d}x{d}')
+
+    def tiling_note(self, size: Tuple[int, int],
+                    source: ArrayOrPath) -> Optional[str]:
+        """The line saying that an image runs in tiles and why, or None.
+
+        Args:
+            size: (H, W) of the image.
+            source: The image's path or array, to name it.
+
+        Returns:
+            str | None: See :func:`~.memory.tiling_note`; None for an image
+            that runs whole.
+        """
+        height, width = self.settings.network_size(*size)
+        if height * width <= self.max_pixels:
+            return None
+        tile_h, tops = _tile_layout(height, self.tile_size, self.tile_overlap,
+                                    self.settings.size_divisor)
+        tile_w, lefts = _tile_layout(width, self.tile_size, self.tile_overlap,
+                                     self.settings.size_divisor)
+        return memory.tiling_note(
+            _describe(source, 'image'), height, width,
+            len(tops) * len(lefts), tile_h, tile_w, self.memory_path,
+            self.memory_budget)
 
     def _groups(self, sizes: List[Tuple[int, int]]) -> Iterator[List[int]]:
         """Indices of images sharing network calls, in order of first use."""
@@ -562,7 +637,8 @@ def init_predictor(config: Union[None, str, Path, dict, Config] = None,
         device: Torch device.
         fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
             (same output within 1e-4, faster, less memory).
-        **kwargs: Tiling and batching arguments of :class:`MattingPredictor`.
+        **kwargs: Tiling, batching, memory and trimap arguments of
+            :class:`MattingPredictor`.
 
     Returns:
         MattingPredictor: The predictor.
@@ -574,4 +650,7 @@ def init_predictor(config: Union[None, str, Path, dict, Config] = None,
         network = build_fast_network(network, device)
         del model  # the plain weights, unless they are the fallback
         release_freed_memory()
+    # TorchScript and eager fallbacks are budgeted as plain (the larger).
+    kwargs.setdefault('memory_path',
+                      'fast' if isinstance(network, OnnxNetwork) else 'plain')
     return MattingPredictor(network, settings, device, **kwargs)

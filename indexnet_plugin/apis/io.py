@@ -11,10 +11,13 @@ Conventions (the same for files and for arrays handed to the API):
 * Trimaps are single-channel ``uint8`` arrays of shape (H, W) with 0 for
   background, 128 for unknown and 255 for foreground. A trimap stored with
   three equal colour channels is accepted; one with differing channels is
-  refused. A few stray values (e.g. JPEG noise) are tolerated and, as in
-  mmedit, treated as unknown; more than :data:`MAX_NON_TRIMAP_FRACTION` of
-  them means the file is not a trimap (a photo, an alpha matte) and is
-  refused.
+  refused. Other values (JPEG noise, soft brushes) are relabelled to the
+  nearest level (:mod:`.trimap`) with a :class:`TrimapRelabelledWarning`
+  naming the file and the count; a map with more than
+  :data:`MAX_RELABELLED_FRACTION` of such values is not a trimap (a photo, a
+  uniform grey picture) and is refused. With ``strict=True`` the values are
+  kept as they are (mmedit's reading: anything but 0 and 255 is predicted),
+  and more than :data:`MAX_NON_TRIMAP_FRACTION` of them is refused.
 
 Every problem raises :class:`MattingInputError` whose message names the file
 (or ``image array``/``trimap array``) and what was expected.
@@ -22,14 +25,21 @@ Every problem raises :class:`MattingInputError` whose message names the file
 from pathlib import Path
 from typing import List, Tuple, Union
 
+import warnings
+
 import cv2
 import numpy as np
+
+from .trimap import RULE, quantise_trimap
 
 ArrayOrPath = Union[np.ndarray, str, Path]
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 TRIMAP_VALUES = (0, 128, 255)
-MAX_NON_TRIMAP_FRACTION = 0.01
+MAX_NON_TRIMAP_FRACTION = 0.01  # strict reading
+# Relabelling touches region borders (JPEG ringing, soft brush edges); when
+# most of the picture is off the three levels, it is not a trimap.
+MAX_RELABELLED_FRACTION = 0.5
 
 # ANYDEPTH keeps 16 bits, ANYCOLOR keeps gray as gray; unlike IMREAD_UNCHANGED
 # this applies EXIF orientation (as mmcv's 'color' and 'grayscale' flags do)
@@ -39,6 +49,10 @@ _IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
 
 class MattingInputError(ValueError):
     """An input file or array that cannot be used for matting."""
+
+
+class TrimapRelabelledWarning(UserWarning):
+    """A trimap had values other than 0, 128 and 255 and was relabelled."""
 
 
 def _is_truncated(data: bytes) -> bool:
@@ -126,21 +140,31 @@ def as_image(array: np.ndarray, name: str = 'image array') -> np.ndarray:
     return array
 
 
-def as_trimap(array: np.ndarray, name: str = 'trimap array') -> np.ndarray:
+def as_trimap(array: np.ndarray,
+              name: str = 'trimap array',
+              strict: bool = False) -> np.ndarray:
     """Validate and convert a trimap array to ``uint8`` (H, W).
 
     Args:
         array: Trimap of shape (H, W) or (H, W, C), 8 or 16 bits; colour
             channels must be equal.
-        name: How error messages refer to the trimap.
+        name: How error and warning messages refer to the trimap.
+        strict: Keep values other than 0, 128 and 255 instead of
+            relabelling them, and refuse more than
+            :data:`MAX_NON_TRIMAP_FRACTION` of them.
 
     Returns:
-        np.ndarray: ``uint8`` trimap of shape (H, W).
+        np.ndarray: ``uint8`` trimap of shape (H, W), holding only 0, 128
+        and 255 unless ``strict``.
 
     Raises:
         MattingInputError: Unsupported shape or pixel type, coloured pixels,
-            or more than :data:`MAX_NON_TRIMAP_FRACTION` of the pixels
-            outside {0, 128, 255}.
+            or more than :data:`MAX_RELABELLED_FRACTION` (``strict``:
+            :data:`MAX_NON_TRIMAP_FRACTION`) of the pixels outside
+            {0, 128, 255}.
+
+    Warns:
+        TrimapRelabelledWarning: Pixels were relabelled (not ``strict``).
     """
     channels = _channels(array, name)
     array = _to_uint8(array, name)
@@ -156,11 +180,19 @@ def as_trimap(array: np.ndarray, name: str = 'trimap array') -> np.ndarray:
     if array.size == 0:
         raise MattingInputError(f'{name}: trimap is empty ({array.shape})')
     off = 1.0 - np.isin(array, TRIMAP_VALUES).mean()
-    if off > MAX_NON_TRIMAP_FRACTION:
+    if off > (MAX_NON_TRIMAP_FRACTION if strict else MAX_RELABELLED_FRACTION):
         raise MattingInputError(
             f'{name}: {off:.1%} of the pixels are not 0, 128 or 255, this '
             'does not look like a trimap')
-    return array
+    if strict or not off:
+        return array
+    levels, relabelled = quantise_trimap(array)
+    warnings.warn(
+        TrimapRelabelledWarning(
+            f'{name}: relabelled {relabelled} of {array.size} pixels '
+            f'({relabelled / array.size:.2%}) that were not 0, 128 or 255 '
+            f'({RULE})'))
+    return levels
 
 
 def load_image(image: ArrayOrPath) -> np.ndarray:
@@ -170,20 +202,23 @@ def load_image(image: ArrayOrPath) -> np.ndarray:
     return as_image(image)
 
 
-def load_trimap(trimap: ArrayOrPath) -> np.ndarray:
+def load_trimap(trimap: ArrayOrPath, strict: bool = False) -> np.ndarray:
     """Read (if a path) and validate a trimap, see :func:`as_trimap`."""
     if isinstance(trimap, (str, Path)):
-        return as_trimap(_decode(trimap, 'trimap'), f"trimap '{trimap}'")
-    return as_trimap(trimap)
+        return as_trimap(
+            _decode(trimap, 'trimap'), f"trimap '{trimap}'", strict=strict)
+    return as_trimap(trimap, strict=strict)
 
 
 def load_pair(image: ArrayOrPath,
-              trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
+              trimap: ArrayOrPath,
+              strict_trimap: bool = False) -> Tuple[np.ndarray, np.ndarray]:
     """Load an image and its trimap and check that their sizes agree.
 
     Args:
         image: Image path or array, see :func:`as_image`.
         trimap: Trimap path or array, see :func:`as_trimap`.
+        strict_trimap: See ``strict`` of :func:`as_trimap`.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap (H, W),
@@ -193,7 +228,7 @@ def load_pair(image: ArrayOrPath,
         MattingInputError: Either input is invalid, or their sizes differ.
     """
     image_array = load_image(image)
-    trimap_array = load_trimap(trimap)
+    trimap_array = load_trimap(trimap, strict_trimap)
     if image_array.shape[:2] != trimap_array.shape:
         image_name = _describe(image, 'image')
         trimap_name = _describe(trimap, 'trimap')

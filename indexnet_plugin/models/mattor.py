@@ -1,13 +1,14 @@
 """IndexNet mattor: training losses and test-time inference around the
 encoder-decoder backbone.
 
-Trimap rule: IndexNet works on three-level trimaps only. The raw trimap
-(``ori_trimap``) must hold only 0 (background), 128 (unknown) and 255
-(foreground); the trimap channel of the network input (``inputs[:, 3]``),
-as ``MattorPreprocessor(proc_trimap='rescale_to_zero_one')`` makes it, must
-hold only 0, 128/255 and 1. Anything else raises a ValueError instead of
-being rounded, because a silently re-labelled pixel changes both the loss
-region and the alpha written back at test time.
+Trimap values follow mmedit's ``IndexNet`` exactly, whatever they are: the
+network sees the trimap channel as given; the losses cover the pixels whose
+trimap channel is exactly 128/255 (unknown after ``MattorPreprocessor(
+proc_trimap='rescale_to_zero_one')``); at test time pixels whose original
+trimap is exactly 255 or 0 are written back as 1 and 0 and every other value
+is predicted. Nothing is relabelled here, so training and ``mim test`` give
+mmedit's numbers on any data; turning a soft or lossy trimap into three
+levels is the job of the predictor (:mod:`indexnet_plugin.apis.trimap`).
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -25,7 +26,6 @@ RESIZE_MODES = {
     'pad': ('reflect', 'replicate', 'constant', 'circular'),
 }
 UNKNOWN = 128 / 255  # the unknown label after rescale_to_zero_one
-RAW_TRIMAP_VALUES = (0, 128, 255)
 
 DataSamples = Union[EditDataSample, Sequence[EditDataSample]]
 
@@ -134,7 +134,6 @@ class IndexNet(BaseMattor):
             dict: ``loss_alpha`` and/or ``loss_comp``.
         """
         trimap = inputs[:, 3:]
-        check_trimap_channel(trimap)
         gt_alpha = data_samples.gt_alpha
         if gt_alpha.shape != trimap.shape:
             raise ValueError(
@@ -190,17 +189,18 @@ class IndexNet(BaseMattor):
 
         Args:
             inputs: Batch (N, 4, H, W) of normalised images and trimaps
-                rescaled to {0, 128/255, 1}.
+                (normally rescaled to {0, 128/255, 1}; any values are used
+                as given).
             data_samples: N samples with ``ori_merged_shape`` (H_i, W_i, ...)
-                and ``ori_trimap`` (1, H_i, W_i) or (H_i, W_i), values in
-                {0, 128, 255}.
+                and ``ori_trimap`` (1, H_i, W_i) or (H_i, W_i); pixels of
+                exactly 0 or 255 are known, any other value is predicted.
 
         Returns:
             list[Tensor]: N float alphas (H_i, W_i) in [0, 1].
 
         Raises:
-            ValueError: If ``test_cfg`` is missing, or a sample's sizes or
-                trimap values are invalid.
+            ValueError: If ``test_cfg`` is missing, or a sample's sizes are
+                invalid.
         """
         if not self.test_cfg:
             raise ValueError('IndexNet needs test_cfg (resize_method, '
@@ -215,7 +215,6 @@ class IndexNet(BaseMattor):
         alphas: List[Optional[Tensor]] = [None] * len(samples)
         for (height, width), indices in groups.items():
             batch = inputs[indices, :, :height, :width]
-            check_trimap_channel(batch[:, 3:])
             pred = self._forward_test(self.resize_inputs(batch))
             for i, alpha in zip(indices, pred):
                 alpha = self.restore_size(alpha, samples[i])[0]  # H_i, W_i
@@ -246,17 +245,6 @@ def check_test_cfg(test_cfg: dict) -> None:
                          f'{divisor!r}')
 
 
-def check_trimap_channel(trimap: Tensor) -> None:
-    """Raise a ValueError unless ``trimap`` holds only 0, 128/255 and 1."""
-    valid = trimap.eq(0) | trimap.eq(1) | trimap.eq(UNKNOWN)
-    if not bool(valid.all()):
-        bad = trimap[~valid].unique()[:5].tolist()
-        raise ValueError(
-            'the trimap channel inputs[:, 3] must hold only 0, 128/255 and 1 '
-            "(a {0, 128, 255} trimap after MattorPreprocessor(proc_trimap="
-            f"'rescale_to_zero_one')), got values such as {bad}")
-
-
 def split_samples(data_samples: DataSamples, num: int) -> List[EditDataSample]:
     """Return ``data_samples`` as a list of ``num`` samples."""
     if isinstance(data_samples, EditDataSample):
@@ -275,8 +263,8 @@ def original_size(sample: EditDataSample, index: int,
 
     Raises:
         ValueError: If the original shape or trimap is missing, does not fit
-            the input, is too small for ``size_divisor`` in 'interp' mode,
-            or the trimap has values outside {0, 128, 255}.
+            the input, or is too small for ``size_divisor`` in 'interp'
+            mode.
     """
     for key in ('ori_merged_shape', 'ori_trimap'):
         if key not in sample:
@@ -299,12 +287,4 @@ def original_size(sample: EditDataSample, index: int,
             f'data sample {index}: image/trimap size mismatch, merged image '
             f'is {height}x{width} but ori_trimap has shape '
             f'{tuple(trimap.shape)}')
-    trimap = torch.as_tensor(trimap)
-    valid = torch.isin(trimap, torch.tensor(RAW_TRIMAP_VALUES).to(trimap))
-    if not bool(valid.all()):
-        bad = trimap[~valid].unique()[:5].tolist()
-        raise ValueError(
-            f'data sample {index}: ori_trimap must hold only 0 '
-            f'(background), 128 (unknown) and 255 (foreground), got values '
-            f'such as {bad}')
     return height, width

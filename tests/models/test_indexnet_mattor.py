@@ -166,30 +166,6 @@ def test_image_trimap_size_mismatch_is_refused(small_ours):
         small_ours(inputs, samples, mode='predict')
 
 
-def test_raw_trimap_values_outside_three_levels_are_refused(small_ours):
-    trimap = torch.full((1, 64, 64), 128, dtype=torch.uint8)
-    trimap[0, 0, 0] = 100
-    inputs, samples = one_sample(small_ours, ori_trimap=trimap)
-    msg = ('data sample 0: ori_trimap must hold only 0 (background), 128 '
-           '(unknown) and 255 (foreground), got values such as [100]')
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        small_ours(inputs, samples, mode='predict')
-
-
-@pytest.mark.parametrize('mode', ['predict', 'loss'])
-def test_trimap_channel_outside_three_levels_is_refused(small_ours, mode):
-    inputs, samples = one_sample(small_ours)
-    inputs[:, 3, 0, 0] = 0.25
-    if mode == 'loss':
-        inputs, samples = torch.cat([inputs] * 2), EditDataSample.stack(
-            samples * 2)
-    msg = ('the trimap channel inputs[:, 3] must hold only 0, 128/255 and 1 '
-           "(a {0, 128, 255} trimap after MattorPreprocessor(proc_trimap="
-           "'rescale_to_zero_one')), got values such as [0.25]")
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        small_ours(inputs, samples, mode=mode)
-
-
 def test_sample_count_and_mode_are_checked(small_ours):
     inputs, samples = one_sample(small_ours)
     with pytest.raises(

@@ -1,0 +1,127 @@
+"""Whole image or tiles: the memory a prediction may use and what fits in it.
+
+A prediction runs whole when its estimated peak memory, a fixed part plus
+a cost per network-input pixel (N * H * W), fits in the memory budget; a
+larger input runs in overlapping tiles (:class:`~.inference.MattingPredictor`).
+The budget is ``max_memory`` gigabytes (``--max-memory``) or, by default,
+:data:`DEFAULT_SHARE` of the memory available when the predictor is built
+(``MemAvailable`` of ``/proc/meminfo``; elsewhere a share of the physical
+memory, or :data:`FALLBACK_BUDGET` if that is unknown too).
+"""
+import os
+from typing import Optional
+
+GB = 2**30
+
+# Peak memory one whole-image prediction adds to a ready predictor,
+# estimated as FIXED_BYTES + BYTES_PER_PIXEL[path] * N * H * W. Measured
+# with bench/bench_memory.py (high-water mark of the resident set after a
+# reset, one square image of 512, 1024, 1536 and 2048 pixels a side per
+# process, the IndexNet MobileNetV2 model, torch 2.14, onnxruntime 1.32,
+# CPU): plain 415, 1307, 2769, 4804 MB (a fit: 1177 bytes/pixel + 125 MB);
+# fast 253, 1102, 2785, 4333 MB (1013 to 1238 bytes/pixel, uneven because
+# onnxruntime's arena grows in powers of two). The estimates lie 13 % or
+# more above every measured size.
+#   plain: PyTorch, every skip feature alive until the decoder returns;
+#   fast:  onnxruntime; its planner frees buffers early, its arena rounds up.
+BYTES_PER_PIXEL = dict(plain=1300, fast=1350)
+FIXED_BYTES = 256 * 2**20
+
+# MemAvailable already excludes memory in use; a quarter of it stays free
+# for other processes. 8 GB available -> a 6 GB budget, which holds a whole
+# 2560x1600 input (estimated 5.4 GB on either path).
+DEFAULT_SHARE = 0.75
+FALLBACK_BUDGET = 4 * GB
+
+
+class TiledInferenceWarning(UserWarning):
+    """An image ran in tiles: its alpha may differ from a whole-image one."""
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available to new allocations, or None if unknown.
+
+    ``MemAvailable`` of ``/proc/meminfo`` (Linux: free memory plus caches
+    the kernel can drop); elsewhere the physical memory, an upper bound.
+    """
+    try:
+        with open('/proc/meminfo') as meminfo:
+            for line in meminfo:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def default_budget() -> int:
+    """:data:`DEFAULT_SHARE` of :func:`available_memory`, in bytes."""
+    available = available_memory()
+    if available is None:
+        return FALLBACK_BUDGET
+    return int(available * DEFAULT_SHARE)
+
+
+def budget_bytes(max_memory: Optional[float]) -> int:
+    """The budget in bytes: ``max_memory`` GB, or :func:`default_budget`.
+
+    Raises:
+        ValueError: ``max_memory`` is not positive.
+    """
+    if max_memory is None:
+        return default_budget()
+    if not max_memory > 0:
+        raise ValueError(f'max_memory must be > 0 (GB), got {max_memory!r}')
+    return int(max_memory * GB)
+
+
+def estimated_peak(pixels: int, path: str) -> int:
+    """Estimated peak bytes of predicting ``pixels`` network-input pixels.
+
+    Args:
+        pixels: N * H * W of the network input.
+        path: ``'plain'`` or ``'fast'``, see :data:`BYTES_PER_PIXEL`.
+    """
+    return FIXED_BYTES + BYTES_PER_PIXEL[path] * pixels
+
+
+def max_pixels_within(budget: int, path: str) -> int:
+    """The largest network input (N * H * W) whose estimate fits ``budget``.
+
+    Args:
+        budget: Bytes.
+        path: ``'plain'`` or ``'fast'``.
+
+    Returns:
+        int: Pixels, 0 when even the fixed part does not fit.
+    """
+    return max(0, (budget - FIXED_BYTES) // BYTES_PER_PIXEL[path])
+
+
+def tiling_note(name: str, height: int, width: int, tiles: int,
+                tile_height: int, tile_width: int, path: str,
+                budget: Optional[int]) -> str:
+    """One line saying that an image runs in tiles, and why.
+
+    Args:
+        name: The image, e.g. ``"image 'cat.jpg'"``.
+        height: Network input height.
+        width: Network input width.
+        tiles: Number of tiles.
+        tile_height: Tile height.
+        tile_width: Tile width.
+        path: ``'plain'`` or ``'fast'``.
+        budget: The budget in bytes; None when the bound was given in
+            pixels (``max_pixels``).
+    """
+    head = (f'{name}: network input {height}x{width} runs in {tiles} tiles '
+            f'of {tile_height}x{tile_width}')
+    if budget is None:
+        return f'{head} (larger than --max-megapixels / max_pixels)'
+    need = estimated_peak(height * width, path) / GB
+    return (f'{head}: whole it needs about {need:.3g} GB, more than the '
+            f'memory budget of {budget / GB:.3g} GB (raise --max-memory / '
+            'max_memory for a whole-image result)')
