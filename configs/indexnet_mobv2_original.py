@@ -22,4 +22,5 @@ _base_ = ['./indexnet_mobv2.py']
 experiment_name = 'indexnet_mobv2_original'
 work_dir = f'./work_dirs/{experiment_name}'
 
-model = dict(test_cfg=dict(_delete_=True, protocol='original', size_divisor=32))
+model = dict(
+    test_cfg=dict(_delete_=True, protocol='original', size_divisor=32))

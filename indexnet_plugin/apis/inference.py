@@ -29,6 +29,7 @@ back, truncation to ``uint8``.
 """
 import dataclasses
 import math
+import re
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -160,16 +161,18 @@ class MattingSettings:
         order = getattr(pre, 'output_channel_order', 'RGB')
         test_cfg = model.test_cfg
         protocol = test_cfg.get('protocol', PROTOCOLS[0])
-        original = protocol == original_protocol.PROTOCOL
+        if protocol == original_protocol.PROTOCOL:  # resizes its own way
+            resize_method = resize_mode = None
+        else:
+            resize_method = test_cfg.get('resize_method', 'interp')
+            resize_mode = test_cfg.get('resize_mode', 'bicubic')
         return cls(
             mean=_config_values(pre.mean),
             std=_config_values(pre.std),
             rgb=order is not None and order.upper() == 'RGB',
             trimap_divisor=TRIMAP_DIVISORS[proc_trimap],
-            resize_method=None if original else test_cfg.get(
-                'resize_method', 'interp'),
-            resize_mode=None if original else test_cfg.get(
-                'resize_mode', 'bicubic'),
+            resize_method=resize_method,
+            resize_mode=resize_mode,
             size_divisor=int(test_cfg.get('size_divisor', 32)),
             protocol=protocol)
 
@@ -231,7 +234,10 @@ def _read_checkpoint(checkpoint: Union[str, Path]) -> dict:
     try:
         loaded = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error) else ''
+        # torch's weights_only refusal starts with advice; name the global.
+        found = re.search(r'WeightsUnpickler error: ([^.\n]*)', str(error))
+        reason = found.group(1) if found else (str(error).strip().splitlines()
+                                               or [''])[0]
         raise CheckpointError(f"checkpoint '{source}': cannot be read "
                               f'({type(error).__name__}: {reason})')
     state = loaded.get('state_dict', loaded) if isinstance(loaded,
@@ -266,10 +272,18 @@ def load_weights(model: torch.nn.Module, checkpoint: Union[str,
         checkpoint: Path or URL.
 
     Raises:
-        CheckpointError: Unreadable file, or keys/shapes that differ from the
-            model's, summarised in one line.
+        CheckpointError: Unreadable file, the authors' unconverted file, or
+            keys/shapes that differ from the model's, summarised in one line.
     """
     state = _read_checkpoint(checkpoint)
+    # Imported here: original_checkpoint builds on this module.
+    from .original_checkpoint import is_original_state
+    if is_original_state(state):
+        raise CheckpointError(
+            f"checkpoint '{checkpoint}': the IndexNet authors' own file; "
+            'convert it once with python tools/convert_original_checkpoint.py '
+            f'{checkpoint} CONVERTED.pth and use CONVERTED.pth with '
+            'configs/indexnet_mobv2_original.py')
     expected = model.state_dict()
     missing = [k for k in expected if k not in state
                and not k.endswith('num_batches_tracked')]
@@ -527,8 +541,8 @@ class MattingPredictor:
         """Normalise and resize (or pad) one pair to a (1, 4, H', W') input."""
         s = self.settings
         if s.uses_original_protocol:
-            x = original_protocol.normalise(image[..., ::-1] if s.rgb else
-                                            image, trimap, s.mean, s.std)
+            x = original_protocol.normalise(
+                image[..., ::-1] if s.rgb else image, trimap, s.mean, s.std)
             x = original_protocol.upsample_input(x, s.size_divisor)
             return torch.from_numpy(x).to(self.device).permute(2, 0, 1)[None]
         x = torch.from_numpy(image).to(self.device).permute(2, 0, 1)

@@ -19,7 +19,6 @@ released checkpoint does (``load_from``, ``init_predictor``,
 """
 import hashlib
 import io
-import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import Dict, List, Mapping, Tuple, Union
@@ -28,7 +27,7 @@ import numpy as np
 import torch
 
 from ..engine import write_atomically
-from .inference import CheckpointError, init_model
+from .inference import CheckpointError, _read_checkpoint, init_model
 
 # Bump when the key mapping changes; stored in the converted file's meta.
 MAPPING_VERSION = 1
@@ -54,8 +53,10 @@ DEPTHWISE_SEPARABLE = {
 INVERTED_RESIDUAL = {
     '0': '0.conv',
     '1': '0.bn',
-    **{i: f'1.{name}'
-       for i, name in zip('3467', DEPTHWISE_SEPARABLE.values())}
+    **{
+        i: f'1.{name}'
+        for i, name in zip('3467', DEPTHWISE_SEPARABLE.values())
+    }
 }
 INDEX_BLOCK = {'0': '0.conv', '1': '0.bn', '3': '1.conv'}
 
@@ -87,19 +88,21 @@ def module_pairs() -> List[Tuple[str, str]]:
               for n in range(NUM_INDEX_BLOCKS)
               for i, name in INDEX_BLOCK.items()]
     # ASPP: a 1x1 branch, three separable dilated branches, image pooling.
-    pairs += [(f'dconv_pp.aspp1.atrous_conv.{i}', f'{enc}.dconv.convs.0.{name}')
-              for i, name in CONV_BN.items()]
+    pairs += [(f'dconv_pp.aspp1.atrous_conv.{i}',
+               f'{enc}.dconv.convs.0.{name}') for i, name in CONV_BN.items()]
     pairs += [(f'dconv_pp.aspp{a}.atrous_conv.{i}',
                f'{enc}.dconv.convs.{a - 1}.{name}') for a in (2, 3, 4)
               for i, name in DEPTHWISE_SEPARABLE.items()]
     pairs += [('dconv_pp.global_avg_pool.1', f'{enc}.dconv.convs.4.1.conv'),
               ('dconv_pp.global_avg_pool.2', f'{enc}.dconv.convs.4.1.bn')]
-    pairs += [(f'dconv_pp.bottleneck_conv.{i}', f'{enc}.dconv.project.0.{name}')
-              for i, name in CONV_BN.items()]
-    pairs += [(f'decoder_layer{k}.dconv.{i}',
-               f'{dec}.decoder_layers.{NUM_DECODER_LAYERS - 1 - k}.conv.{name}')
-              for k in reversed(range(NUM_DECODER_LAYERS))
-              for i, name in CONV_BN.items()]
+    pairs += [(f'dconv_pp.bottleneck_conv.{i}',
+               f'{enc}.dconv.project.0.{name}') for i, name in CONV_BN.items()]
+    pairs += [
+        (f'decoder_layer{k}.dconv.{i}',
+         f'{dec}.decoder_layers.{NUM_DECODER_LAYERS - 1 - k}.conv.{name}')
+        for k in reversed(range(NUM_DECODER_LAYERS))
+        for i, name in CONV_BN.items()
+    ]
     pairs += [(f'pred.0.{i}', f'{dec}.pred.0.{name}')
               for i, name in CONV_BN.items()]
     pairs.append(('pred.1', f'{dec}.pred.1'))
@@ -112,12 +115,19 @@ def _rename(key: str, modules: Mapping[str, str]) -> Union[str, None]:
     return f'{modules[module]}.{tensor}' if module in modules else None
 
 
+def is_original_state(state: Mapping[str, torch.Tensor]) -> bool:
+    """Whether ``state`` (``module.`` removed) has the authors' key names."""
+    modules = dict(module_pairs())
+    return any(_rename(key, modules) for key in state)
+
+
 def _examples(keys: List[str]) -> str:
     """The first few keys, for messages."""
     return ', '.join(keys[:3]) + (', ...' if len(keys) > 3 else '')
 
 
-def read_original_checkpoint(path: Union[str, Path]) -> Dict[str, torch.Tensor]:
+def read_original_checkpoint(
+        path: Union[str, Path]) -> Dict[str, torch.Tensor]:
     """Read the authors' file with ``weights_only=True``.
 
     Args:
@@ -128,32 +138,10 @@ def read_original_checkpoint(path: Union[str, Path]) -> Dict[str, torch.Tensor]:
 
     Raises:
         CheckpointError: Missing or unreadable file, a pickled object outside
-            the allow-list, or no ``state_dict`` of tensors.
+            the allow-list, or no state dict of tensors.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint '{path}': file not found")
-    try:
-        with torch.serialization.safe_globals(ORIGINAL_CHECKPOINT_GLOBALS):
-            loaded = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as error:
-        # torch's refusal starts with advice; the reason is one line below.
-        text = str(error)
-        found = re.search(r'WeightsUnpickler error: ([^.\n]*)', text)
-        reason = found.group(1) if found else (text.strip().splitlines() or
-                                               [''])[0]
-        raise CheckpointError(
-            f"checkpoint '{path}': cannot be read safely "
-            f'({type(error).__name__}: {reason})')
-    state = loaded.get('state_dict') if isinstance(loaded, dict) else None
-    if not isinstance(state, dict) or not state or not all(
-            isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(
-            f"checkpoint '{path}': not the IndexNet authors' checkpoint "
-            "(expected a dict with a 'state_dict' of tensors, as their "
-            'hltrainval.py saves)')
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+    with torch.serialization.safe_globals(ORIGINAL_CHECKPOINT_GLOBALS):
+        return _read_checkpoint(path)
 
 
 def original_to_plugin_state(
@@ -182,17 +170,20 @@ def original_to_plugin_state(
             f"'{next(k for k in state if k.startswith('backbone.'))}'); use "
             'it directly (--checkpoint, load_from), no conversion needed')
     renamed = {key: _rename(key, ours_of) for key in state}
-    if not any(renamed.values()):
+    if not is_original_state(state):
         raise CheckpointError(
             f"{source}: not the IndexNet authors' checkpoint: none of its "
             f'{len(state)} keys is a key of their network (e.g. '
             f'{_examples(list(state))})')
     expected = init_model().state_dict()
-    converted = {ours: state[theirs] for theirs, ours in renamed.items()
-                 if ours in expected}
-    missing = [f'{_rename(k, theirs_of)} (our {k})' for k in expected
-               if k not in converted
-               and not k.endswith('num_batches_tracked')]
+    converted = {
+        ours: state[theirs]
+        for theirs, ours in renamed.items() if ours in expected
+    }
+    missing = [
+        f'{_rename(k, theirs_of)} (our {k})' for k in expected
+        if k not in converted and not k.endswith('num_batches_tracked')
+    ]
     unknown = [k for k, ours in renamed.items() if ours not in expected]
     mismatched = [
         f'{theirs} {tuple(state[theirs].shape)} vs {tuple(expected[ours].shape)}'
@@ -201,18 +192,18 @@ def original_to_plugin_state(
     ]
     problems = [
         f'{len(found)} {what} ({_examples(found)})'
-        for what, found in (('missing keys', missing),
-                            ('unknown keys', unknown),
+        for what, found in (('missing keys', missing), ('unknown keys',
+                                                        unknown),
                             ('shape mismatches (file vs model)', mismatched))
         if found
     ]
     if problems:
         raise CheckpointError(
             f"{source}: does not fit the IndexNet of the authors' demo.py "
-            f"(M2O depthwise index blocks, ASPP, width 1): {'; '.join(problems)}")
-    return OrderedDict(
-        (k, converted.get(k, torch.zeros((), dtype=torch.long)))
-        for k in expected)
+            f"(M2O depthwise index blocks, ASPP, width 1): {'; '.join(problems)}"
+        )
+    return OrderedDict((k, converted.get(k, torch.zeros((), dtype=torch.long)))
+                       for k in expected)
 
 
 def convert_original_checkpoint(src: Union[str, Path],

@@ -204,8 +204,8 @@ class IndexNet(BaseMattor):
                 x.permute(1, 2, 0).contiguous().cpu().numpy(), divisor)
             for x in batch_inputs
         ]
-        return torch.from_numpy(np.stack(resized)).permute(0, 3, 1, 2).to(
-            batch_inputs)
+        resized = torch.from_numpy(np.stack(resized))  # N, H', W', 4
+        return resized.permute(0, 3, 1, 2).to(batch_inputs)
 
     def restore_alpha(self, pred_alpha: Tensor, data_sample: EditDataSample,
                       ori_trimap: Tensor) -> Tensor:
@@ -355,8 +355,8 @@ def original_size(sample: EditDataSample, index: int,
             f'data sample {index}: ori_merged_shape {(height, width)} is '
             f'larger than the inputs {tuple(input_size)}')
     divisor = test_cfg['size_divisor']
-    if test_cfg.get('resize_method') == 'interp' and min(height,
-                                                      width) < divisor:
+    interp = test_cfg.get('resize_method') == 'interp'
+    if interp and min(height, width) < divisor:
         raise ValueError(
             f'data sample {index}: image of {height}x{width} is smaller than '
             f'size_divisor={divisor}; use resize_method=pad')

@@ -71,10 +71,10 @@ def upsample_input(inputs: np.ndarray, size_divisor: int) -> np.ndarray:
         the trimap channel by nearest-neighbour interpolation.
     """
     height, width = network_size(*inputs.shape[:2], size_divisor)
-    image = cv2.resize(
-        inputs[..., :3], (width, height), interpolation=cv2.INTER_CUBIC)
-    trimap = cv2.resize(
-        inputs[..., 3], (width, height), interpolation=cv2.INTER_NEAREST)
+    image = cv2.resize(inputs[..., :3], (width, height),
+                       interpolation=cv2.INTER_CUBIC)
+    trimap = cv2.resize(inputs[..., 3], (width, height),
+                        interpolation=cv2.INTER_NEAREST)
     return np.concatenate((image, trimap[..., None]), axis=2)
 
 
@@ -90,8 +90,8 @@ def restore_alpha(prediction: np.ndarray, trimap: np.ndarray) -> np.ndarray:
         128 it is the trimap's value / 255.
     """
     height, width = trimap.shape
-    alpha = cv2.resize(
-        prediction, (width, height), interpolation=cv2.INTER_CUBIC)
+    alpha = cv2.resize(prediction, (width, height),
+                       interpolation=cv2.INTER_CUBIC)
     alpha = np.clip(alpha, 0, 1)
     # v / 255 * 255 gives back exactly v in float32 for every v in 0..255, so
     # quantise() writes the trimap's own levels.

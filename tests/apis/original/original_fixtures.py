@@ -38,9 +38,15 @@ from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
+from indexnet_plugin.apis.original_checkpoint import \
+    convert_original_checkpoint
+
 FIXTURES = Path(__file__).parent / 'fixtures'
+REPO = Path(__file__).resolve().parents[3]
+CONFIG = str(REPO / 'configs' / 'indexnet_mobv2_original.py')
 CASES = ('small', 'medium')
 SEED = 2019
 
@@ -51,7 +57,8 @@ def original_keys() -> List[Tuple[str, Tuple[int, ...]]]:
     return [(key, tuple(shape)) for key, shape in entries]
 
 
-def seeded_original_state_dict(seed: int = SEED) -> 'OrderedDict[str, torch.Tensor]':
+def seeded_original_state_dict(
+        seed: int = SEED) -> 'OrderedDict[str, torch.Tensor]':
     """The seeded weights of the fixtures, under the authors' key names.
 
     One numpy generator draws every tensor in key order from uniform
@@ -88,8 +95,8 @@ def seeded_original_state_dict(seed: int = SEED) -> 'OrderedDict[str, torch.Tens
     return state
 
 
-def save_original_checkpoint(path: Path,
-                             state: Dict[str, torch.Tensor]) -> Path:
+def save_original_checkpoint(path: Path, state: Dict[str,
+                                                     torch.Tensor]) -> Path:
     """Write ``state`` the way the authors' ``hltrainval.py`` saves a model.
 
     ``{'state_dict', 'optimizer', 'epoch', 'train_loss', 'val_loss',
@@ -101,30 +108,46 @@ def save_original_checkpoint(path: Path,
     """
     num_params = sum(k.rsplit('.', 1)[1] in ('weight', 'bias') for k in state)
     sad = [np.float64(52.7), np.float64(45.8)]
-    torch.save({
-        'state_dict': OrderedDict(('module.' + k, v) for k, v in state.items()),
-        'optimizer': {
-            'state': {},
-            'param_groups': [{
-                'lr': 0.01, 'betas': (0.9, 0.999), 'eps': 1e-08,
-                'weight_decay': 0, 'amsgrad': False,
-                'params': list(range(num_params // 2))
-            }, {
-                'lr': 0.0001, 'betas': (0.9, 0.999), 'eps': 1e-08,
-                'weight_decay': 0, 'amsgrad': False,
-                'params': list(range(num_params // 2, num_params))
-            }]
-        },
-        'epoch': 30,
-        'train_loss': {'running_loss': [0.25, 0.125], 'epoch_loss': [0.125]},
-        'val_loss': {'running_loss': [], 'epoch_loss': sad},
-        'measure': {
-            'sad': sad,
-            'mse': [np.float64(0.016), np.float64(0.013)],
-            'grad': [np.float64(31.1), np.float64(25.9)],
-            'conn': [np.float64(51.0), np.float64(43.7)]
-        },
-    }, path)
+    torch.save(
+        {
+            'state_dict': OrderedDict(
+                ('module.' + k, v) for k, v in state.items()),
+            'optimizer': {
+                'state': {},
+                'param_groups':
+                [{
+                    'lr': 0.01,
+                    'betas': (0.9, 0.999),
+                    'eps': 1e-08,
+                    'weight_decay': 0,
+                    'amsgrad': False,
+                    'params': list(range(num_params // 2))
+                }, {
+                    'lr': 0.0001,
+                    'betas': (0.9, 0.999),
+                    'eps': 1e-08,
+                    'weight_decay': 0,
+                    'amsgrad': False,
+                    'params': list(range(num_params // 2, num_params))
+                }]
+            },
+            'epoch': 30,
+            'train_loss': {
+                'running_loss': [0.25, 0.125],
+                'epoch_loss': [0.125]
+            },
+            'val_loss': {
+                'running_loss': [],
+                'epoch_loss': sad
+            },
+            'measure': {
+                'sad': sad,
+                'mse': [np.float64(0.016),
+                        np.float64(0.013)],
+                'grad': [np.float64(31.1), np.float64(25.9)],
+                'conn': [np.float64(51.0), np.float64(43.7)]
+            },
+        }, path)
     return path
 
 
@@ -138,14 +161,14 @@ def load_case(case: str) -> dict:
         input) and ``alpha`` (the uint8 matte their ``inference()`` saved).
     """
     expected = np.load(FIXTURES / 'expected.npz')
-    return dict(
-        image=cv2.imread(str(FIXTURES / f'{case}_image.png'), cv2.IMREAD_COLOR),
-        trimap=cv2.imread(str(FIXTURES / f'{case}_trimap.png'),
-                          cv2.IMREAD_GRAYSCALE),
-        raw=expected[f'{case}_raw'],
-        input_sha256=str(expected[f'{case}_input_sha256']),
-        alpha=cv2.imread(str(FIXTURES / f'{case}_alpha.png'),
-                         cv2.IMREAD_GRAYSCALE))
+    return dict(image=cv2.imread(str(FIXTURES / f'{case}_image.png'),
+                                 cv2.IMREAD_COLOR),
+                trimap=cv2.imread(str(FIXTURES / f'{case}_trimap.png'),
+                                  cv2.IMREAD_GRAYSCALE),
+                raw=expected[f'{case}_raw'],
+                input_sha256=str(expected[f'{case}_input_sha256']),
+                alpha=cv2.imread(str(FIXTURES / f'{case}_alpha.png'),
+                                 cv2.IMREAD_GRAYSCALE))
 
 
 def input_sha256(inputs: torch.Tensor) -> str:
@@ -156,10 +179,9 @@ def input_sha256(inputs: torch.Tensor) -> str:
 def compare(alpha: np.ndarray, expected: np.ndarray) -> dict:
     """Largest level difference, pixels differing, mean signed difference."""
     difference = alpha.astype(int) - expected
-    return dict(
-        max=int(np.abs(difference).max()),
-        differing=int((difference != 0).sum()),
-        shift=float(difference.mean()))
+    return dict(max=int(np.abs(difference).max()),
+                differing=int((difference != 0).sum()),
+                shift=float(difference.mean()))
 
 
 def assert_authors_alpha(alpha: np.ndarray, expected: np.ndarray) -> None:
@@ -169,3 +191,28 @@ def assert_authors_alpha(alpha: np.ndarray, expected: np.ndarray) -> None:
     found = compare(alpha, expected)
     assert found['max'] <= 1 and found['differing'] <= expected.size // 100 \
         and abs(found['shift']) <= 0.01, found
+
+
+# pytest fixtures, imported by the test modules (module scope: each module
+# that imports them gets its own). The tests run under tests/apis/conftest.py:
+# one thread, the session's ONNX cache.
+@pytest.fixture(scope='module')
+def original_state():
+    """The seeded weights under the authors' key names."""
+    return seeded_original_state_dict()
+
+
+@pytest.fixture(scope='module')
+def original_file(original_state, tmp_path_factory):
+    """The seeded weights in the authors' file format."""
+    return save_original_checkpoint(
+        tmp_path_factory.mktemp('original') / 'indexnet_matting.pth.tar',
+        original_state)
+
+
+@pytest.fixture(scope='module')
+def converted_file(original_file, tmp_path_factory):
+    """``original_file`` converted by the plugin."""
+    path = tmp_path_factory.mktemp('converted') / 'indexnet_mobv2_original.pth'
+    convert_original_checkpoint(original_file, path)
+    return path

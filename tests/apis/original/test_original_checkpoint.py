@@ -1,7 +1,7 @@
 """The authors' checkpoint: key mapping, conversion, refusals, and the bare
 network against outputs computed with their code."""
-import importlib.util
 import hashlib
+import importlib.util
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -10,16 +10,18 @@ import numpy as np
 import pytest
 import torch
 from mmengine.runner.checkpoint import load_checkpoint
-from original_fixtures import (CASES, input_sha256, load_case,
-                               original_keys, save_original_checkpoint)
+from original_fixtures import (CASES, CONFIG, FIXTURES, REPO, input_sha256,
+                               load_case, original_keys,
+                               save_original_checkpoint)
+# pytest fixtures
+from original_fixtures import (  # noqa: F401
+    converted_file, original_file, original_state)
 
 from indexnet_plugin.apis import CheckpointError, init_model, init_predictor
+from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.original_checkpoint import (
     MAPPING_VERSION, ORIGINAL_CHECKPOINT_GLOBALS, convert_original_checkpoint,
     module_pairs)
-
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = str(REPO / 'configs' / 'indexnet_mobv2_original.py')
 
 
 def load_tool():
@@ -61,11 +63,14 @@ def test_round_trip(original_file, original_state, converted_file):
     for key, value in original_state.items():
         assert torch.equal(state[ours(key)], value), key
     assert loaded['meta'] == {
-        'source': 'indexnet_matting.pth.tar',
+        'source':
+        'indexnet_matting.pth.tar',
         'source_sha256':
         hashlib.sha256(Path(original_file).read_bytes()).hexdigest(),
-        'mapping_version': MAPPING_VERSION,
-        'test_config': 'configs/indexnet_mobv2_original.py',
+        'mapping_version':
+        MAPPING_VERSION,
+        'test_config':
+        'configs/indexnet_mobv2_original.py',
     }
 
 
@@ -85,8 +90,10 @@ def test_missing_batch_norm_counters_are_filled(original_state, tmp_path):
     src = save_original_checkpoint(tmp_path / 'old.pth.tar', state)
     convert_original_checkpoint(src, tmp_path / 'out.pth')
     converted = torch.load(tmp_path / 'out.pth', weights_only=True)
-    counters = [v for k, v in converted['state_dict'].items()
-                if k.endswith('num_batches_tracked')]
+    counters = [
+        v for k, v in converted['state_dict'].items()
+        if k.endswith('num_batches_tracked')
+    ]
     assert len(converted['state_dict']) == 549 and len(counters) == 88
     assert all(c.dtype == torch.long and c.item() == 0 for c in counters)
 
@@ -114,9 +121,8 @@ def test_refuses_a_file_without_state_dict(tmp_path):
     src = tmp_path / 'weights.pth'
     torch.save(torch.ones(3), src)
     assert refusal(src, tmp_path) == (
-        f"checkpoint '{src}': not the IndexNet authors' checkpoint (expected "
-        "a dict with a 'state_dict' of tensors, as their hltrainval.py "
-        'saves)')
+        f"checkpoint '{src}': expected a state_dict or a dict with a "
+        "'state_dict' of tensors")
 
 
 def test_refuses_an_already_converted_file(converted_file, tmp_path):
@@ -150,12 +156,16 @@ class Payload:
 
 def test_refuses_a_pickled_callable(original_state, tmp_path):
     src = tmp_path / 'evil.pth.tar'
-    torch.save({
-        'state_dict': {'module.' + k: v for k, v in original_state.items()},
-        'epoch': Payload()
-    }, src)
+    torch.save(
+        {
+            'state_dict': {
+                'module.' + k: v
+                for k, v in original_state.items()
+            },
+            'epoch': Payload()
+        }, src)
     assert refusal(src, tmp_path) == (
-        f"checkpoint '{src}': cannot be read safely (UnpicklingError: "
+        f"checkpoint '{src}': cannot be read (UnpicklingError: "
         'Unsupported global: GLOBAL print was not an allowed global by '
         'default)')
 
@@ -204,5 +214,21 @@ def test_allow_list_is_exactly_what_the_file_needs(original_file):
             original_file)
     finally:
         torch.serialization.add_safe_globals(allowed)
-    assert sorted(needed) == sorted(
-        name for _, name in ORIGINAL_CHECKPOINT_GLOBALS)
+    assert sorted(needed) == sorted(name
+                                    for _, name in ORIGINAL_CHECKPOINT_GLOBALS)
+
+
+def test_unconverted_file_is_refused_with_the_conversion_command(
+        original_file, tmp_path, capsys):
+    status = main([
+        str(FIXTURES / 'small_image.png'),
+        str(FIXTURES / 'small_trimap.png'), '--config', CONFIG, '--checkpoint',
+        str(original_file), '-o',
+        str(tmp_path / 'out'), '--quiet'
+    ])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: checkpoint '{original_file}': the IndexNet authors' own "
+        'file; convert it once with python tools/convert_original_checkpoint.py'
+        f' {original_file} CONVERTED.pth and use CONVERTED.pth with '
+        'configs/indexnet_mobv2_original.py')
