@@ -161,20 +161,19 @@ def original_to_plugin_state(
         CheckpointError: A file already converted or unrelated, or missing,
             unknown or mis-shaped entries (named, with both key names).
     """
-    pairs = module_pairs()
-    ours_of = dict(pairs)
-    theirs_of = {ours: theirs for theirs, ours in pairs}
     if any(k.startswith('backbone.') for k in state):
         raise CheckpointError(
             f"{source}: already in this plugin's format (keys such as "
             f"'{next(k for k in state if k.startswith('backbone.'))}'); use "
             'it directly (--checkpoint, load_from), no conversion needed')
-    renamed = {key: _rename(key, ours_of) for key in state}
     if not is_original_state(state):
         raise CheckpointError(
             f"{source}: not the IndexNet authors' checkpoint: none of its "
             f'{len(state)} keys is a key of their network (e.g. '
             f'{_examples(list(state))})')
+    pairs = module_pairs()
+    renamed = {key: _rename(key, dict(pairs)) for key in state}
+    theirs_of = {ours: theirs for theirs, ours in pairs}
     expected = init_model().state_dict()
     converted = {
         ours: state[theirs]
@@ -186,22 +185,18 @@ def original_to_plugin_state(
     ]
     unknown = [k for k, ours in renamed.items() if ours not in expected]
     mismatched = [
-        f'{theirs} {tuple(state[theirs].shape)} vs {tuple(expected[ours].shape)}'
-        for theirs, ours in renamed.items()
-        if ours in expected and state[theirs].shape != expected[ours].shape
+        f'{theirs} {tuple(state[theirs].shape)} vs '
+        f'{tuple(expected[ours].shape)}' for theirs, ours in renamed.items()
+        if ours in converted and state[theirs].shape != expected[ours].shape
     ]
-    problems = [
-        f'{len(found)} {what} ({_examples(found)})'
-        for what, found in (('missing keys', missing), ('unknown keys',
-                                                        unknown),
-                            ('shape mismatches (file vs model)', mismatched))
-        if found
-    ]
+    found = (('missing keys', missing), ('unknown keys', unknown),
+             ('shape mismatches (file vs model)', mismatched))
+    problems = '; '.join(f'{len(keys)} {what} ({_examples(keys)})'
+                         for what, keys in found if keys)
     if problems:
         raise CheckpointError(
             f"{source}: does not fit the IndexNet of the authors' demo.py "
-            f"(M2O depthwise index blocks, ASPP, width 1): {'; '.join(problems)}"
-        )
+            f'(M2O depthwise index blocks, ASPP, width 1): {problems}')
     return OrderedDict((k, converted.get(k, torch.zeros((), dtype=torch.long)))
                        for k in expected)
 

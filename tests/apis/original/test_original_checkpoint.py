@@ -229,6 +229,6 @@ def test_unconverted_file_is_refused_with_the_conversion_command(
     assert status == 2
     assert capsys.readouterr().err.strip() == (
         f"error: checkpoint '{original_file}': the IndexNet authors' own "
-        'file; convert it once with python tools/convert_original_checkpoint.py'
-        f' {original_file} CONVERTED.pth and use CONVERTED.pth with '
-        'configs/indexnet_mobv2_original.py')
+        'file; convert it once with python '
+        f'tools/convert_original_checkpoint.py {original_file} CONVERTED.pth '
+        'and use CONVERTED.pth with configs/indexnet_mobv2_original.py')
