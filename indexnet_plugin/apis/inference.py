@@ -41,6 +41,7 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
 from ..models import original_protocol
+from ..models.original_keys import is_original_state
 from ..models.mattor import PROTOCOLS
 from ..registry import MODELS
 from .fast import build_fast_network, release_freed_memory
@@ -276,8 +277,6 @@ def load_weights(model: torch.nn.Module, checkpoint: Union[str,
             keys/shapes that differ from the model's, summarised in one line.
     """
     state = _read_checkpoint(checkpoint)
-    # Imported here: original_checkpoint builds on this module.
-    from .original_checkpoint import is_original_state
     if is_original_state(state):
         raise CheckpointError(
             f"checkpoint '{checkpoint}': the IndexNet authors' own file; "

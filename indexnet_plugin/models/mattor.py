@@ -20,6 +20,7 @@ from torch import Tensor
 
 from ..registry import MODELS
 from . import original_protocol
+from .original_keys import is_original_state
 
 MODES = ('tensor', 'predict', 'loss')
 # 'mmedit': resize by test_cfg.resize_method/resize_mode, round; 'original':
@@ -90,6 +91,7 @@ class IndexNet(BaseMattor):
             loss_alpha)
         self.loss_comp = None if loss_comp is None else MODELS.build(
             loss_comp)
+        self.register_load_state_dict_pre_hook(refuse_original_state)
 
     def forward(self,
                 inputs: Tensor,
@@ -271,6 +273,26 @@ class IndexNet(BaseMattor):
                 ori_trimap = samples[i].ori_trimap.reshape(height, width)
                 alphas[i] = self.restore_alpha(alpha, samples[i], ori_trimap)
         return alphas
+
+
+def refuse_original_state(module: torch.nn.Module, state_dict: dict,
+                          prefix: str, *args) -> None:
+    """Load-state-dict pre-hook: refuse the authors' unconverted weights.
+
+    mmengine loads checkpoints with ``strict=False`` (``mim test``,
+    ``load_from``); the authors' file would match no key and leave the model
+    at its initial weights with only a warning.
+
+    Raises:
+        ValueError: If the keys are the authors' names.
+    """
+    keys = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
+    if is_original_state(keys):
+        raise ValueError(
+            "these are the IndexNet authors' unconverted weights (keys such "
+            f"as '{keys[0]}'); convert their file once with python "
+            'tools/convert_original_checkpoint.py SRC DST and load DST '
+            '(with configs/indexnet_mobv2_original.py)')
 
 
 def check_test_cfg(test_cfg: dict) -> None:

@@ -20,8 +20,8 @@ from original_fixtures import (  # noqa: F401
 from indexnet_plugin.apis import CheckpointError, init_model, init_predictor
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.original_checkpoint import (
-    MAPPING_VERSION, ORIGINAL_CHECKPOINT_GLOBALS, convert_original_checkpoint,
-    module_pairs)
+    MAPPING_VERSION, ORIGINAL_CHECKPOINT_GLOBALS, convert_original_checkpoint)
+from indexnet_plugin.models.original_keys import module_pairs
 
 
 def load_tool():
@@ -232,3 +232,16 @@ def test_unconverted_file_is_refused_with_the_conversion_command(
         'file; convert it once with python '
         f'tools/convert_original_checkpoint.py {original_file} CONVERTED.pth '
         'and use CONVERTED.pth with configs/indexnet_mobv2_original.py')
+
+
+def test_unconverted_file_is_refused_by_mmengine_loading(original_file):
+    """mim test and load_from load with strict=False, which would keep the
+    initial weights with a warning; the mattor refuses instead."""
+    model = init_model(CONFIG)
+    with pytest.raises(ValueError) as info:
+        load_checkpoint(model, str(original_file))
+    assert str(info.value) == (
+        "these are the IndexNet authors' unconverted weights (keys such as "
+        "'layer0.0.weight'); convert their file once with python "
+        'tools/convert_original_checkpoint.py SRC DST and load DST (with '
+        'configs/indexnet_mobv2_original.py)')
