@@ -21,9 +21,16 @@ regions, rounding to ``uint8``) and adds:
   :class:`~.memory.TiledInferenceWarning` per image;
 * a fast network (:mod:`.fast`): batch norms folded, run by onnxruntime
   (or TorchScript), verified to match the plain network within 1e-4.
+
+With ``test_cfg=dict(protocol='original', ...)`` (the authors' model,
+``configs/indexnet_mobv2_original.py``) it follows the authors' test protocol
+instead (:mod:`~indexnet_plugin.models.original_protocol`): normalisation in
+float64, OpenCV resizing up and back, every non-128 trimap pixel written
+back, truncation to ``uint8``.
 """
 import dataclasses
 import math
+import re
 import warnings
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -35,6 +42,9 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
+from ..models import original_protocol
+from ..models.original_keys import is_original_state
+from ..models.mattor import PROTOCOLS
 from ..registry import MODELS
 from . import memory
 from .fast import build_fast_network, release_freed_memory
@@ -88,25 +98,40 @@ class MattingSettings:
         rgb: Whether the network takes RGB (images arrive BGR).
         trimap_divisor: Divisor of the 0-255 trimap.
         resize_method: ``'interp'`` (resize down to a multiple of
-            ``size_divisor``) or ``'pad'`` (pad up to one).
+            ``size_divisor``) or ``'pad'`` (pad up to one); None with
+            ``protocol='original'``.
         resize_mode: Interpolation (``interp``) or padding (``pad``) mode of
-            ``torch.nn.functional``.
+            ``torch.nn.functional``; None with ``protocol='original'``.
         size_divisor: The network's input sides must be multiples of it.
+        protocol: ``'mmedit'`` (the mattor's test_cfg modes) or
+            ``'original'`` (the authors' demo, see
+            :mod:`~indexnet_plugin.models.original_protocol`).
 
     Raises:
-        ValueError: An unknown ``resize_method``, a non-positive
+        ValueError: An unknown ``protocol`` or ``resize_method`` (or one
+            given with the original protocol), a non-positive
             ``size_divisor`` or a mean/std not of length 3.
     """
     mean: Tuple[float, float, float]
     std: Tuple[float, float, float]
     rgb: bool
     trimap_divisor: float
-    resize_method: str
-    resize_mode: str
+    resize_method: Optional[str]
+    resize_mode: Optional[str]
     size_divisor: int
+    protocol: str = PROTOCOLS[0]
 
     def __post_init__(self):
-        if self.resize_method not in RESIZE_METHODS:
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                             f'{self.protocol!r}')
+        if self.uses_original_protocol:
+            if (self.resize_method, self.resize_mode) != (None, None):
+                raise ValueError(
+                    "protocol='original' resizes as the authors' code does; "
+                    'resize_method and resize_mode must be None, got '
+                    f'{self.resize_method!r} and {self.resize_mode!r}')
+        elif self.resize_method not in RESIZE_METHODS:
             raise ValueError(f'resize_method must be one of {RESIZE_METHODS}'
                              f', got {self.resize_method!r}')
         if not (isinstance(self.size_divisor, int) and self.size_divisor > 0):
@@ -137,21 +162,45 @@ class MattingSettings:
                              f'{tuple(TRIMAP_DIVISORS)}, got {proc_trimap!r}')
         order = getattr(pre, 'output_channel_order', 'RGB')
         test_cfg = model.test_cfg
+        protocol = test_cfg.get('protocol', PROTOCOLS[0])
+        if protocol == original_protocol.PROTOCOL:  # resizes its own way
+            resize_method = resize_mode = None
+        else:
+            resize_method = test_cfg.get('resize_method', 'interp')
+            resize_mode = test_cfg.get('resize_mode', 'bicubic')
         return cls(
-            mean=tuple(float(v) for v in pre.mean.flatten()),
-            std=tuple(float(v) for v in pre.std.flatten()),
+            mean=_config_values(pre.mean),
+            std=_config_values(pre.std),
             rgb=order is not None and order.upper() == 'RGB',
             trimap_divisor=TRIMAP_DIVISORS[proc_trimap],
-            resize_method=test_cfg.get('resize_method', 'interp'),
-            resize_mode=test_cfg.get('resize_mode', 'bicubic'),
-            size_divisor=int(test_cfg.get('size_divisor', 32)))
+            resize_method=resize_method,
+            resize_mode=resize_mode,
+            size_divisor=int(test_cfg.get('size_divisor', 32)),
+            protocol=protocol)
+
+    @property
+    def uses_original_protocol(self) -> bool:
+        """Whether these are the authors' test-time rules."""
+        return self.protocol == original_protocol.PROTOCOL
 
     def network_size(self, height: int, width: int) -> Tuple[int, int]:
         """Network input size for an image of the given size."""
         d = self.size_divisor
         if self.resize_method == 'interp':
             return height - height % d, width - width % d
-        return math.ceil(height / d) * d, math.ceil(width / d) * d
+        # 'pad' and the original protocol go up to the next multiples.
+        return original_protocol.network_size(height, width, d)
+
+
+def _config_values(values: torch.Tensor) -> Tuple[float, ...]:
+    """The config's numbers behind a float32 tensor of the preprocessor.
+
+    The shortest decimal that rounds to each float32 (123.675, not
+    123.67500305) -- the same float32 for mmedit's float32 arithmetic, and
+    the exact value for the original protocol's float64 normalisation, which
+    then reproduces the authors' network inputs bit for bit.
+    """
+    return tuple(float(str(np.float32(v))) for v in values.flatten().tolist())
 
 
 def _model_config(config: Union[None, str, Path, dict, Config]) -> dict:
@@ -187,7 +236,10 @@ def _read_checkpoint(checkpoint: Union[str, Path]) -> dict:
     try:
         loaded = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error) else ''
+        # torch's weights_only refusal starts with advice; name the global.
+        found = re.search(r'WeightsUnpickler error: ([^.\n]*)', str(error))
+        reason = found.group(1) if found else (str(error).strip().splitlines()
+                                               or [''])[0]
         raise CheckpointError(f"checkpoint '{source}': cannot be read "
                               f'({type(error).__name__}: {reason})')
     state = loaded.get('state_dict', loaded) if isinstance(loaded,
@@ -222,10 +274,16 @@ def load_weights(model: torch.nn.Module, checkpoint: Union[str,
         checkpoint: Path or URL.
 
     Raises:
-        CheckpointError: Unreadable file, or keys/shapes that differ from the
-            model's, summarised in one line.
+        CheckpointError: Unreadable file, the authors' unconverted file, or
+            keys/shapes that differ from the model's, summarised in one line.
     """
     state = _read_checkpoint(checkpoint)
+    if is_original_state(state):
+        raise CheckpointError(
+            f"checkpoint '{checkpoint}': the IndexNet authors' own file; "
+            'convert it once with python tools/convert_original_checkpoint.py '
+            f'{checkpoint} CONVERTED.pth and use CONVERTED.pth with '
+            'configs/indexnet_mobv2_original.py')
     expected = model.state_dict()
     missing = [k for k in expected if k not in state
                and not k.endswith('num_batches_tracked')]
@@ -313,7 +371,8 @@ def _tile_layout(length: int, tile: int, overlap: int,
 
 
 class MattingPredictor:
-    """Predict alpha mattes with a network and mmedit's test-time rules.
+    """Predict alpha mattes with a network and mmedit's test-time rules
+    (or the authors', ``settings.protocol='original'``).
 
     Args:
         network: (N, 4, H, W) normalised image + trimap -> (N, 1, H, W)
@@ -421,7 +480,8 @@ class MattingPredictor:
 
         Returns:
             np.ndarray: Alpha (H, W), uint8 (or float32), known trimap
-            regions set to 0 / 255 exactly.
+            regions set to 0 / 255 exactly (original protocol: every pixel
+            whose trimap is not 128 set to the trimap's value).
 
         Raises:
             MattingInputError: Invalid input, named by file.
@@ -498,7 +558,8 @@ class MattingPredictor:
 
     # ------------------------------------------------------------- internals
     def check_size(self, size: Tuple[int, int], source: ArrayOrPath) -> None:
-        """Refuse an image smaller than the size divisor.
+        """Refuse an image smaller than the size divisor (the original
+        protocol resizes any image up).
 
         Args:
             size: (H, W) of the image.
@@ -508,7 +569,7 @@ class MattingPredictor:
             MattingInputError: A side is below ``settings.size_divisor``.
         """
         d = self.settings.size_divisor
-        if min(size) < d:
+        if min(size) < d and not self.settings.uses_original_protocol:
             name = (f"image '{source}'" if isinstance(source, (str, Path))
                     else 'image array')
             raise MattingInputError(
@@ -553,6 +614,11 @@ class MattingPredictor:
                        trimap: np.ndarray) -> torch.Tensor:
         """Normalise and resize (or pad) one pair to a (1, 4, H', W') input."""
         s = self.settings
+        if s.uses_original_protocol:
+            x = original_protocol.normalise(
+                image[..., ::-1] if s.rgb else image, trimap, s.mean, s.std)
+            x = original_protocol.upsample_input(x, s.size_divisor)
+            return torch.from_numpy(x).to(self.device).permute(2, 0, 1)[None]
         x = torch.from_numpy(image).to(self.device).permute(2, 0, 1)
         if s.rgb:
             x = x.flip(0)
@@ -609,6 +675,10 @@ class MattingPredictor:
                      as_float: bool) -> np.ndarray:
         """Restore the size, clamp, write back known regions, quantise."""
         s = self.settings
+        if s.uses_original_protocol:
+            alpha = original_protocol.restore_alpha(
+                prediction[0].cpu().numpy(), trimap)
+            return alpha if as_float else original_protocol.quantise(alpha)
         alpha = prediction[None]  # 1, 1, H', W'
         if alpha.shape[-2:] != trimap.shape:
             if s.resize_method == 'interp':

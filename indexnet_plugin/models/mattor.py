@@ -12,6 +12,7 @@ levels is the job of the predictor (:mod:`indexnet_plugin.apis.trimap`).
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from mmedit.models.base_models import BaseMattor
 from mmedit.models.utils import get_unknown_tensor
@@ -19,8 +20,13 @@ from mmedit.structures import EditDataSample
 from torch import Tensor
 
 from ..registry import MODELS
+from . import original_protocol
+from .original_keys import is_original_state
 
 MODES = ('tensor', 'predict', 'loss')
+# 'mmedit': resize by test_cfg.resize_method/resize_mode, round; 'original':
+# the authors' demo.py (see original_protocol.py).
+PROTOCOLS = ('mmedit', original_protocol.PROTOCOL)
 RESIZE_MODES = {
     'interp': ('nearest', 'bilinear', 'bicubic', 'area'),
     'pad': ('reflect', 'replicate', 'constant', 'circular'),
@@ -55,7 +61,11 @@ class IndexNet(BaseMattor):
         train_cfg: Training config (unused by IndexNet).
         test_cfg: ``resize_method`` ('interp' or 'pad'), ``resize_mode``
             (an interpolation mode for 'interp', a padding mode for 'pad')
-            and ``size_divisor``; required for ``mode='predict'``.
+            and ``size_divisor``; or ``protocol='original'`` and
+            ``size_divisor`` for the test protocol of the authors' code
+            (resize up with OpenCV, write back every non-128 trimap pixel,
+            truncate; see :mod:`.original_protocol`). Required for
+            ``mode='predict'``.
 
     Raises:
         ValueError: If ``test_cfg`` is given but incomplete or invalid.
@@ -81,6 +91,7 @@ class IndexNet(BaseMattor):
             loss_alpha)
         self.loss_comp = None if loss_comp is None else MODELS.build(
             loss_comp)
+        self.register_load_state_dict_pre_hook(refuse_original_state)
 
     def forward(self,
                 inputs: Tensor,
@@ -169,9 +180,48 @@ class IndexNet(BaseMattor):
         samples = split_samples(data_samples, len(inputs))
         alphas = self.predict_alpha(inputs, samples)
         for sample, alpha in zip(samples, alphas):
-            alpha = (alpha * 255).round().to(torch.uint8)
+            if self.uses_original_protocol:
+                alpha = torch.from_numpy(
+                    original_protocol.quantise(alpha.cpu().numpy())).to(
+                        alpha.device)
+            else:
+                alpha = (alpha * 255).round().to(torch.uint8)
             sample.output = EditDataSample(pred_alpha=alpha)
         return samples
+
+    @property
+    def uses_original_protocol(self) -> bool:
+        """Whether ``test_cfg`` selects the authors' test protocol."""
+        return self.test_cfg.get('protocol') == original_protocol.PROTOCOL
+
+    def resize_inputs(self, batch_inputs: Tensor) -> Tensor:
+        """Resize (N, 4, H, W) inputs to the network's multiples of
+        ``size_divisor`` as ``test_cfg`` says."""
+        if not self.uses_original_protocol:
+            return super().resize_inputs(batch_inputs)
+        divisor = self.test_cfg['size_divisor']
+        resized = [
+            original_protocol.upsample_input(
+                x.permute(1, 2, 0).contiguous().cpu().numpy(), divisor)
+            for x in batch_inputs
+        ]
+        resized = torch.from_numpy(np.stack(resized))  # N, H', W', 4
+        return resized.permute(0, 3, 1, 2).to(batch_inputs)
+
+    def restore_alpha(self, pred_alpha: Tensor, data_sample: EditDataSample,
+                      ori_trimap: Tensor) -> Tensor:
+        """The alpha (H, W) in [0, 1] at the original size, known trimap
+        regions written back, from the raw prediction (1, H', W')."""
+        if self.uses_original_protocol:
+            alpha = original_protocol.restore_alpha(
+                pred_alpha[0].cpu().numpy(),
+                ori_trimap.cpu().numpy())
+            return torch.from_numpy(alpha).to(pred_alpha.device)
+        alpha = self.restore_size(pred_alpha, data_sample)[0]  # H_i, W_i
+        alpha = alpha.clamp(0, 1)
+        alpha[ori_trimap == 255] = 1
+        alpha[ori_trimap == 0] = 0
+        return alpha
 
     def predict_alpha(self, inputs: Tensor,
                       data_samples: DataSamples) -> List[Tensor]:
@@ -185,7 +235,8 @@ class IndexNet(BaseMattor):
         alone in a batch of one, as in mmedit, up to the float rounding of
         batched convolutions (measured: 2.6e-6 on CPU, which can move a
         uint8 pixel by one level). Known trimap regions are written back
-        (255 -> 1, 0 -> 0).
+        (255 -> 1, 0 -> 0; with ``protocol='original'`` every pixel whose
+        trimap is not 128 gets the trimap's value / 255).
 
         Args:
             inputs: Batch (N, 4, H, W) of normalised images and trimaps
@@ -204,7 +255,8 @@ class IndexNet(BaseMattor):
         """
         if not self.test_cfg:
             raise ValueError('IndexNet needs test_cfg (resize_method, '
-                             'resize_mode, size_divisor) to predict')
+                             'resize_mode, size_divisor; or protocol and '
+                             'size_divisor) to predict')
         samples = split_samples(data_samples, len(inputs))
         groups: Dict[Tuple[int, int], List[int]] = {}
         for i, sample in enumerate(samples):
@@ -217,17 +269,46 @@ class IndexNet(BaseMattor):
             batch = inputs[indices, :, :height, :width]
             pred = self._forward_test(self.resize_inputs(batch))
             for i, alpha in zip(indices, pred):
-                alpha = self.restore_size(alpha, samples[i])[0]  # H_i, W_i
-                alpha = alpha.clamp(0, 1)
                 ori_trimap = samples[i].ori_trimap.reshape(height, width)
-                alpha[ori_trimap == 255] = 1
-                alpha[ori_trimap == 0] = 0
-                alphas[i] = alpha
+                alphas[i] = self.restore_alpha(alpha, samples[i], ori_trimap)
         return alphas
+
+
+def refuse_original_state(module: torch.nn.Module, state_dict: dict,
+                          prefix: str, *args) -> None:
+    """Load-state-dict pre-hook: refuse the authors' unconverted weights.
+
+    mmengine loads checkpoints with ``strict=False`` (``mim test``,
+    ``load_from``); the authors' file would match no key and leave the model
+    at its initial weights with only a warning.
+
+    Raises:
+        ValueError: If the keys are the authors' names.
+    """
+    keys = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
+    if is_original_state(keys):
+        raise ValueError(
+            "these are the IndexNet authors' unconverted weights (keys such "
+            f"as '{keys[0]}'); convert their file once with python "
+            'tools/convert_original_checkpoint.py SRC DST and load DST '
+            '(with configs/indexnet_mobv2_original.py)')
 
 
 def check_test_cfg(test_cfg: dict) -> None:
     """Raise a ValueError unless ``test_cfg`` is a valid test config."""
+    protocol = test_cfg.get('protocol', PROTOCOLS[0])
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'test_cfg.protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}')
+    if protocol == original_protocol.PROTOCOL:
+        fixed = sorted({'resize_method', 'resize_mode'} & set(test_cfg))
+        if fixed:
+            raise ValueError(
+                f"test_cfg with protocol='original' resizes as the authors' "
+                f'code does (OpenCV cubic, up to multiples of size_divisor); '
+                f'remove {fixed}, got {test_cfg}')
+        check_size_divisor(test_cfg)
+        return
     missing = {'resize_method', 'resize_mode', 'size_divisor'} - set(test_cfg)
     if missing:
         raise ValueError(f'test_cfg lacks {sorted(missing)}, got {test_cfg}')
@@ -239,6 +320,14 @@ def check_test_cfg(test_cfg: dict) -> None:
         raise ValueError(
             f'test_cfg.resize_mode must be one of {RESIZE_MODES[method]} '
             f"for resize_method={method!r}, got {test_cfg['resize_mode']!r}")
+    check_size_divisor(test_cfg)
+
+
+def check_size_divisor(test_cfg: dict) -> None:
+    """Raise a ValueError unless ``test_cfg.size_divisor`` is a positive
+    int."""
+    if 'size_divisor' not in test_cfg:
+        raise ValueError(f"test_cfg lacks ['size_divisor'], got {test_cfg}")
     divisor = test_cfg['size_divisor']
     if not isinstance(divisor, int) or divisor <= 0:
         raise ValueError('test_cfg.size_divisor must be a positive int, got '
@@ -276,7 +365,8 @@ def original_size(sample: EditDataSample, index: int,
             f'data sample {index}: ori_merged_shape {(height, width)} is '
             f'larger than the inputs {tuple(input_size)}')
     divisor = test_cfg['size_divisor']
-    if test_cfg['resize_method'] == 'interp' and min(height, width) < divisor:
+    interp = test_cfg.get('resize_method') == 'interp'
+    if interp and min(height, width) < divisor:
         raise ValueError(
             f'data sample {index}: image of {height}x{width} is smaller than '
             f'size_divisor={divisor}; use resize_method=pad')
