@@ -41,7 +41,7 @@ from tqdm import tqdm
 from .foreground import estimate_foreground
 from .inference import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE,
                         CheckpointError, init_predictor)
-from .io import MattingInputError, find_pairs, load_pair
+from .io import MattingInputError, find_pairs
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
 from .memory import DEFAULT_SHARE, TiledInferenceWarning
 from .visualize import preview, rgba_cutout
@@ -226,8 +226,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         image, trimap = load_mask_pair(
                             image_path, guide_path, args.unknown_width)
                     else:
-                        image, trimap = load_pair(image_path, guide_path,
-                                                  args.strict_trimap)
+                        image, trimap = predictor.load_pair(
+                            image_path, guide_path)
                 predictor.check_size(image.shape[:2], image_path)
                 for warning in caught:  # relabelled trimap values
                     _report(str(warning.message), 'warning')

@@ -533,10 +533,7 @@ class MattingPredictor:
             raise ValueError(f'got {len(images)} images but {len(guides)} '
                              f'{kind}')
         if masks is None:
-            pairs = [
-                load_pair(i, t, self.strict_trimap)
-                for i, t in zip(images, trimaps)
-            ]
+            pairs = [self.load_pair(i, t) for i, t in zip(images, trimaps)]
         else:
             pairs = [load_mask_pair(i, m, unknown_width)
                      for i, m in zip(images, masks)]
@@ -557,6 +554,31 @@ class MattingPredictor:
         return alphas
 
     # ------------------------------------------------------------- internals
+    def load_pair(self, image: ArrayOrPath,
+                  trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
+        """Read and validate an image and its trimap as this predictor
+        reads trimaps.
+
+        Values other than 0, 128 and 255 are relabelled to the nearest level
+        (:mod:`.trimap`), kept and bounded with ``strict_trimap``, and kept
+        under the authors' protocol, where every value but 128 is written
+        back into the alpha as the authors' demo does.
+
+        Args:
+            image: Image path or array, see :func:`~.io.as_image`.
+            trimap: Trimap path or array, see :func:`~.io.as_trimap`.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap
+            (H, W), both ``uint8``.
+
+        Raises:
+            MattingInputError: Either input is invalid, or their sizes
+                differ.
+        """
+        return load_pair(image, trimap, self.strict_trimap,
+                         not self.settings.uses_original_protocol)
+
     def check_size(self, size: Tuple[int, int], source: ArrayOrPath) -> None:
         """Refuse an image smaller than the size divisor (the original
         protocol resizes any image up).

@@ -17,7 +17,9 @@ Conventions (the same for files and for arrays handed to the API):
   :data:`MAX_RELABELLED_FRACTION` of such values is not a trimap (a photo, a
   uniform grey picture) and is refused. With ``strict=True`` the values are
   kept as they are (mmedit's reading: anything but 0 and 255 is predicted),
-  and more than :data:`MAX_NON_TRIMAP_FRACTION` of them is refused.
+  and more than :data:`MAX_NON_TRIMAP_FRACTION` of them is refused. With
+  ``relabel=False`` they are kept without that bound: the authors' test
+  protocol gives every value a meaning (anything but 128 is written back).
 
 Every problem raises :class:`MattingInputError` whose message names the file
 (or ``image array``/``trimap array``) and what was expected.
@@ -142,7 +144,8 @@ def as_image(array: np.ndarray, name: str = 'image array') -> np.ndarray:
 
 def as_trimap(array: np.ndarray,
               name: str = 'trimap array',
-              strict: bool = False) -> np.ndarray:
+              strict: bool = False,
+              relabel: bool = True) -> np.ndarray:
     """Validate and convert a trimap array to ``uint8`` (H, W).
 
     Args:
@@ -152,10 +155,12 @@ def as_trimap(array: np.ndarray,
         strict: Keep values other than 0, 128 and 255 instead of
             relabelling them, and refuse more than
             :data:`MAX_NON_TRIMAP_FRACTION` of them.
+        relabel: Relabel values other than 0, 128 and 255 (when not
+            ``strict``); False keeps them as they are.
 
     Returns:
         np.ndarray: ``uint8`` trimap of shape (H, W), holding only 0, 128
-        and 255 unless ``strict``.
+        and 255 unless ``strict`` or not ``relabel``.
 
     Raises:
         MattingInputError: Unsupported shape or pixel type, coloured pixels,
@@ -164,7 +169,7 @@ def as_trimap(array: np.ndarray,
             {0, 128, 255}.
 
     Warns:
-        TrimapRelabelledWarning: Pixels were relabelled (not ``strict``).
+        TrimapRelabelledWarning: Pixels were relabelled.
     """
     channels = _channels(array, name)
     array = _to_uint8(array, name)
@@ -184,7 +189,7 @@ def as_trimap(array: np.ndarray,
         raise MattingInputError(
             f'{name}: {off:.1%} of the pixels are not 0, 128 or 255, this '
             'does not look like a trimap')
-    if strict or not off:
+    if strict or not relabel or not off:
         return array
     levels, relabelled = quantise_trimap(array)
     warnings.warn(
@@ -202,23 +207,27 @@ def load_image(image: ArrayOrPath) -> np.ndarray:
     return as_image(image)
 
 
-def load_trimap(trimap: ArrayOrPath, strict: bool = False) -> np.ndarray:
+def load_trimap(trimap: ArrayOrPath,
+                strict: bool = False,
+                relabel: bool = True) -> np.ndarray:
     """Read (if a path) and validate a trimap, see :func:`as_trimap`."""
     if isinstance(trimap, (str, Path)):
         return as_trimap(
-            _decode(trimap, 'trimap'), f"trimap '{trimap}'", strict=strict)
-    return as_trimap(trimap, strict=strict)
+            _decode(trimap, 'trimap'), f"trimap '{trimap}'", strict, relabel)
+    return as_trimap(trimap, strict=strict, relabel=relabel)
 
 
 def load_pair(image: ArrayOrPath,
               trimap: ArrayOrPath,
-              strict_trimap: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+              strict_trimap: bool = False,
+              relabel_trimap: bool = True) -> Tuple[np.ndarray, np.ndarray]:
     """Load an image and its trimap and check that their sizes agree.
 
     Args:
         image: Image path or array, see :func:`as_image`.
         trimap: Trimap path or array, see :func:`as_trimap`.
         strict_trimap: See ``strict`` of :func:`as_trimap`.
+        relabel_trimap: See ``relabel`` of :func:`as_trimap`.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap (H, W),
@@ -228,7 +237,7 @@ def load_pair(image: ArrayOrPath,
         MattingInputError: Either input is invalid, or their sizes differ.
     """
     image_array = load_image(image)
-    trimap_array = load_trimap(trimap, strict_trimap)
+    trimap_array = load_trimap(trimap, strict_trimap, relabel_trimap)
     if image_array.shape[:2] != trimap_array.shape:
         image_name = _describe(image, 'image')
         trimap_name = _describe(trimap, 'trimap')

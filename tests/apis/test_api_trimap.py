@@ -88,6 +88,17 @@ def test_strict_keeps_few_stray_values_and_refuses_many(pair, recwarn):
         'does not look like a trimap')
 
 
+def test_kept_values_without_relabelling(pair, recwarn):
+    """The authors' protocol reads every value (relabel=False): a soft
+    trimap is kept as it is, silently; a non-trimap is still refused."""
+    soft = soft_trimap()
+    assert np.array_equal(load_trimap(soft, relabel=False), soft)
+    assert not recwarn.list
+    grey = np.full(soft.shape, 100, np.uint8)
+    with pytest.raises(MattingInputError, match='does not look like a trimap'):
+        load_trimap(grey, relabel=False)
+
+
 @pytest.mark.parametrize('kind', ['grey', 'photo'])
 def test_non_trimaps_are_refused(tmp_path, pair, kind):
     """A uniform grey map and a grayscale photo; an RGB photo (coloured
