@@ -1,14 +1,46 @@
+import shutil
 from pathlib import Path
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
+# What mim (search, download, train) and indexnet_plugin.configs read from an
+# installed OpenMMLab package, under <package>/.mim: the model index and the
+# configs its metafile points to.
+MIM_FILES = ('model-index.yml', 'configs')
 
 
 def read_requirements(name: str) -> list:
     """Return the requirement lines of ``requirements/<name>.txt``."""
     lines = (HERE / 'requirements' / f'{name}.txt').read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith('#')]
+
+
+class BuildPyWithMimFiles(build_py):
+    """``build_py`` that also copies MIM_FILES into indexnet_plugin/.mim.
+
+    The copy is made at build time, so the repository keeps one set of
+    configs. Editable installs skip it: the package then sits next to the
+    repository's configs/, which indexnet_plugin.configs reads in place.
+    """
+
+    def run(self):
+        super().run()
+        if self.editable_mode:
+            return
+        mim = Path(self.build_lib) / 'indexnet_plugin' / '.mim'
+        shutil.rmtree(mim, ignore_errors=True)  # nothing left from a rebuild
+        mim.mkdir(parents=True)
+        for name in MIM_FILES:
+            source = HERE / name
+            if source.is_dir():
+                shutil.copytree(
+                    source,
+                    mim / name,
+                    ignore=shutil.ignore_patterns('__pycache__'))
+            else:
+                shutil.copy2(source, mim / name)
 
 
 setup(
@@ -24,6 +56,7 @@ setup(
         'mim': read_requirements('mminstall'),
         'tests': read_requirements('tests'),
     },
+    cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={
         'console_scripts': ['indexnet-predict = indexnet_plugin.apis.cli:main'],
     },

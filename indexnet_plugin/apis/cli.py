@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from ..environment import version_report
 from .foreground import estimate_foreground
 from .inference import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE,
                         CheckpointError, init_predictor)
@@ -55,7 +56,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog='indexnet-predict',
         description='Predict alpha mattes from images and trimaps or masks '
-        '(files, or folders matched by file stem).')
+        '(files, or folders matched by file stem).',
+        # keeps the version report one library per line
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        '--version', action='version', version=version_report())
     parser.add_argument('image', help='image file or folder of images')
     parser.add_argument(
         'trimap', nargs='?', help='trimap file or folder of trimaps')
@@ -75,8 +80,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--checkpoint', required=True, help='weights: path or http(s) URL')
     parser.add_argument(
         '--config',
-        help='model config (default: the IndexNet MobileNetV2 model of the '
-        'released Comp-1k checkpoints)')
+        help='model config: a file or a packaged config name (default: '
+        'indexnet_mobv2, the model of the released Comp-1k checkpoints)')
     parser.add_argument(
         '-o', '--out-dir', default='alphas', help='output folder')
     parser.add_argument(

@@ -3,7 +3,7 @@
 Typical use::
 
     from indexnet_plugin.apis import init_predictor
-    predictor = init_predictor('configs/indexnet_mobv2.py', 'indexnet.pth')
+    predictor = init_predictor('indexnet_mobv2', 'indexnet.pth')  # name or path
     alpha = predictor.predict('cat.jpg', 'cat_trimap.png')  # uint8 (H, W)
 
 The predictor reproduces mmedit's test-time behaviour of the same model
@@ -42,6 +42,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
+from ..configs import DEFAULT_CONFIG, resolve_config
 from ..models import original_protocol
 from ..models.original_keys import is_original_state
 from ..models.mattor import PROTOCOLS
@@ -53,25 +54,6 @@ from .mask import load_mask_pair
 from .onnx_network import OnnxNetwork
 
 Network = Callable[[torch.Tensor], torch.Tensor]
-
-# The team's IndexNet (MobileNetV2, M2O index blocks) for the released
-# OpenMMLab Comp-1k checkpoints, used when no config is given.
-DEFAULT_MODEL = dict(
-    type='indexnet_plugin.IndexNet',
-    data_preprocessor=dict(
-        type='MattorPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        proc_trimap='rescale_to_zero_one'),
-    backbone=dict(
-        type='SimpleEncoderDecoder',
-        encoder=dict(
-            type='indexnet_plugin.IndexNetEncoder',
-            in_channels=4,
-            freeze_bn=True),
-        decoder=dict(type='indexnet_plugin.IndexNetDecoder')),
-    test_cfg=dict(
-        resize_method='interp', resize_mode='bicubic', size_divisor=32))
 
 # Inputs above the memory budget run in overlapping tiles of at most
 # 1280x1280 (2048x2048: four of 1152x1152), or smaller ones if the budget
@@ -204,13 +186,12 @@ def _config_values(values: torch.Tensor) -> Tuple[float, ...]:
 
 
 def _model_config(config: Union[None, str, Path, dict, Config]) -> dict:
-    """Return the model part of a config path, Config or model dict."""
+    """Return the model part of a config (path or name), Config or model
+    dict; ``None`` is the packaged ``indexnet_mobv2``."""
     if config is None:
-        return ConfigDict(DEFAULT_MODEL)
+        config = DEFAULT_CONFIG
     if isinstance(config, (str, Path)):
-        if not Path(config).is_file():
-            raise FileNotFoundError(f"config '{config}': file not found")
-        config = Config.fromfile(str(config))
+        config = Config.fromfile(str(resolve_config(config)))
     if 'custom_imports' in config:
         import_modules_from_strings(**config['custom_imports'])
     model = config['model'] if 'model' in config else config
@@ -313,8 +294,10 @@ def init_model(config: Union[None, str, Path, dict, Config] = None,
     """Build a mattor from a config and load its weights.
 
     Args:
-        config: Config file, ``Config`` or dict holding ``model`` (or the
-            model dict itself); ``None`` uses :data:`DEFAULT_MODEL`.
+        config: Config file or name (see
+            :func:`~indexnet_plugin.configs.resolve_config`), ``Config`` or
+            dict holding ``model`` (or the model dict itself); ``None`` is the
+            ``indexnet_mobv2`` config (the released Comp-1k models).
         checkpoint: Path or http(s) URL of the weights; ``None`` keeps the
             initial weights (for tests).
         device: Torch device.
@@ -323,7 +306,7 @@ def init_model(config: Union[None, str, Path, dict, Config] = None,
         nn.Module: The mattor in eval mode.
 
     Raises:
-        FileNotFoundError: Missing config file.
+        FileNotFoundError: Missing config file or unknown config name.
         CheckpointError: See :func:`load_weights`.
     """
     model_cfg = _model_config(config)

@@ -16,17 +16,20 @@ import pytest
 import torch
 from mmedit.registry import MODELS as MMEDIT_MODELS
 from mmedit.structures import EditDataSample
-from mmengine.config import ConfigDict
+from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
 from indexnet_plugin.apis import MattingPredictor, MattingSettings
-from indexnet_plugin.apis.inference import DEFAULT_MODEL
 from indexnet_plugin.apis.onnx_cache import CACHE_ENV
+from indexnet_plugin.configs import DEFAULT_CONFIG, resolve_config
 
-# mmedit's own types: the same model dict as ours without the scope prefix.
-MMEDIT_MODEL = ConfigDict(DEFAULT_MODEL)
+# mmedit's own types: the model of our default config without the scope
+# prefix, without the ImageNet initialisation (a download).
+MMEDIT_MODEL = Config.fromfile(resolve_config(DEFAULT_CONFIG)).model
 MMEDIT_MODEL.type = 'IndexNet'
+MMEDIT_MODEL.data_preprocessor.type = 'MattorPreprocessor'
 MMEDIT_MODEL.backbone.encoder.type = 'IndexNetEncoder'
+MMEDIT_MODEL.backbone.encoder.init_cfg = None
 MMEDIT_MODEL.backbone.decoder.type = 'IndexNetDecoder'
 
 SIZE = (100, 130)  # H, W: not multiples of 32 (network input 96 x 128)

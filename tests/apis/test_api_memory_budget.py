@@ -15,7 +15,7 @@ from indexnet_plugin.apis import MattingPredictor, MattingSettings, memory
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.memory import GB, TiledInferenceWarning
 
-# The released model's test-time settings (DEFAULT_MODEL).
+# The released model's test-time settings (the indexnet_mobv2 config).
 SETTINGS = MattingSettings((123.675, 116.28, 103.53), (58.395, 57.12, 57.375),
                            True, 255.0, 'interp', 'bicubic', 32)
 COMP1K_SIZES = [(1080, 1920), (1280, 1920), (1600, 2560)]
