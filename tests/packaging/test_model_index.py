@@ -29,9 +29,9 @@ def readme_model_zoo() -> dict:
         match = re.match(r'\| `(\w+)` \| (.*) \|$', line)
         if match:
             cells = [cell.strip() for cell in match.group(2).split('|')]
-            url = re.fullmatch(r'\[weights\]\((\S+)\)|(.+)', cells[-1])
+            url = re.search(r'\]\((https://\S+?)\)', cells[-1])
             rows[match.group(1)] = (dict(zip(METRICS, map(float, cells[:4]))),
-                                    url.group(1) or url.group(2))
+                                    url and url.group(1))
     return rows
 
 
@@ -58,10 +58,10 @@ def test_metafile_matches_the_readme(model_index):
     for model in model_index.models:
         metrics, weights = zoo[model.name]
         assert model.results[0].metrics == metrics, model.name
-        if model.name in released:
-            assert model.weights == weights
-            assert weights.startswith(
-                'https://download.openmmlab.com/mmediting/mattors/indexnet/')
+        assert model.weights == weights, model.name
+    for name in released:
+        assert zoo[name][1].startswith(
+            'https://download.openmmlab.com/mmediting/mattors/indexnet/')
 
 
 def test_mim_search_table(model_index):
