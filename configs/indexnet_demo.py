@@ -28,7 +28,7 @@ train_pipeline = [
         crop_sizes=[crop_size],
         interpolations=['bicubic'] * 4 + ['nearest']),
     dict(type='Flip', keys=matting_keys + ['trimap']),
-    dict(type='PackEditInputs'),
+    dict(type='indexnet_plugin.PackInputs'),
 ]
 
 train_dataloader = dict(

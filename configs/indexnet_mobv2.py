@@ -64,7 +64,7 @@ train_pipeline = [
         keep_ratio=False,
         interpolation='bicubic'),
     dict(type='Flip', keys=matting_keys + ['trimap']),
-    dict(type='PackEditInputs'),
+    dict(type='indexnet_plugin.PackInputs'),
 ]
 
 test_pipeline = [
@@ -79,7 +79,7 @@ test_pipeline = [
         color_type='grayscale',
         save_original_img=True),
     dict(type='LoadImageFromFile', key='merged'),
-    dict(type='PackEditInputs'),
+    dict(type='indexnet_plugin.PackInputs'),
 ]
 
 train_dataloader = dict(
@@ -88,8 +88,10 @@ val_dataloader = dict(batch_size=1, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=78000, val_interval=2600)
-val_cfg = dict(type='EditValLoop')
-test_cfg = dict(type='EditTestLoop')
+# indexnet_plugin.PackInputs / MultiValLoop / MultiTestLoop are the host's own
+# classes (MMEditing: PackEditInputs / EditValLoop / EditTestLoop).
+val_cfg = dict(type='indexnet_plugin.MultiValLoop')
+test_cfg = dict(type='indexnet_plugin.MultiTestLoop')
 
 # The ImageNet-pretrained MobileNetV2 layers learn 100x slower than the
 # index blocks and decoder, which start from scratch.

@@ -24,7 +24,7 @@ train_pipeline = [
     dict(type='Flip', keys=matting_keys),
     dict(type='Resize', keys=matting_keys, scale=(320, 320), keep_ratio=False),
     dict(type='indexnet_plugin.GenerateTrimap', kernel_size=(1, 30)),
-    dict(type='PackEditInputs'),
+    dict(type='indexnet_plugin.PackInputs'),
 ]
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,32 +1,69 @@
 """Registries of indexnet_plugin.
 
-They are children of MMEditing's registries with the scope ``indexnet_plugin``,
-so our components live beside mmedit's built-ins (which already include an
-``IndexNet``, ``IndexNetEncoder``, ``GenerateTrimap`` ...) without replacing
-them. Configs address ours with the scope prefix, e.g.
-``type='indexnet_plugin.IndexNet'``, and keep ``default_scope='mmedit'``.
-Unprefixed names inside our components (losses, data preprocessors) still
-resolve through the parent, i.e. to mmedit's and mmengine's components.
+Each registry of the host (MMagic or MMEditing, see :mod:`indexnet_plugin.host`)
+gets a child with the scope ``indexnet_plugin``, so our components live beside
+the host's built-ins (which already include an ``IndexNet``,
+``IndexNetEncoder``, ``GenerateTrimap`` ...) without replacing them. Configs
+address ours with the scope prefix, e.g. ``type='indexnet_plugin.IndexNet'``.
+Unprefixed names resolve through the parent, i.e. to the host's and mmengine's
+components, so a config may keep the host's ``default_scope`` (``'mmagic'`` or
+``'mmedit'``) or, like ours, use ``default_scope='indexnet_plugin'`` and run
+unchanged under either host.
+
+The few components the hosts name differently are registered here under
+MMagic's names (``indexnet_plugin.PackInputs``, ``indexnet_plugin.MultiValLoop``,
+``indexnet_plugin.MultiTestLoop``), which are the host's own classes.
 """
-from mmedit.registry import DATASETS as MMEDIT_DATASETS
-from mmedit.registry import MODELS as MMEDIT_MODELS
-from mmedit.registry import TRANSFORMS as MMEDIT_TRANSFORMS
 from mmengine.registry import Registry
+
+from .host import RENAMED, registry, renamed
 
 SCOPE = 'indexnet_plugin'
 
-MODELS = Registry(
-    'model',
-    parent=MMEDIT_MODELS,
-    scope=SCOPE,
-    locations=['indexnet_plugin.models'])
-TRANSFORMS = Registry(
-    'transform',
-    parent=MMEDIT_TRANSFORMS,
-    scope=SCOPE,
-    locations=['indexnet_plugin.datasets.transforms'])
-DATASETS = Registry(
-    'dataset',
-    parent=MMEDIT_DATASETS,
-    scope=SCOPE,
-    locations=['indexnet_plugin.datasets'])
+
+class PluginRegistry(Registry):
+    """A child of a host registry that imports the host's modules first.
+
+    A host registry registers its components lazily, on its first lookup;
+    lookups in the ``indexnet_plugin`` scope reach the host's components
+    through the parent, so they trigger that import too.
+    """
+
+    def import_from_location(self) -> None:
+        self.parent.import_from_location()
+        super().import_from_location()
+
+
+def _children() -> dict:
+    """One child registry per registry of the host, by the host's name."""
+    locations = {
+        'MODELS': ['indexnet_plugin.models'],
+        'TRANSFORMS': ['indexnet_plugin.datasets.transforms'],
+        'DATASETS': ['indexnet_plugin.datasets'],
+    }
+    children, seen = {}, set()
+    for name, parent in vars(registry).items():
+        if isinstance(parent, Registry) and id(parent) not in seen:
+            seen.add(id(parent))
+            children[name] = PluginRegistry(
+                parent.name,
+                parent=parent,
+                scope=SCOPE,
+                locations=locations.get(name, []))
+    return children
+
+
+CHILDREN = _children()
+MODELS = CHILDREN['MODELS']
+TRANSFORMS = CHILDREN['TRANSFORMS']
+DATASETS = CHILDREN['DATASETS']
+LOOPS = CHILDREN['LOOPS']
+
+
+def _register_renamed() -> None:
+    """Register the host's classes under the names of :data:`RENAMED`."""
+    for name, (registry_name, *_) in RENAMED.items():
+        CHILDREN[registry_name].register_module(name=name, module=renamed(name))
+
+
+_register_renamed()

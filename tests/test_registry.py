@@ -1,89 +1,136 @@
-"""The plugin's registries live beside mmedit's without overriding them."""
+"""The plugin's registries live beside the host's (mmedit's or mmagic's)
+without overriding them."""
+import importlib.util
+import re
 import subprocess
 import sys
 import textwrap
 
 import pytest
-from mmedit.registry import MODELS as MMEDIT_MODELS
-from mmedit.registry import TRANSFORMS as MMEDIT_TRANSFORMS
-from mmengine.registry import init_default_scope
+from host_reference import HOST, registry
+from mmengine.registry import Registry, init_default_scope
 
 import indexnet_plugin
-from indexnet_plugin.registry import MODELS, TRANSFORMS
+from indexnet_plugin.host import HOST_VARIABLE, RENAMED, detect_host
+from indexnet_plugin.registry import CHILDREN, MODELS, TRANSFORMS
 
-init_default_scope('mmedit')
+HOST_MODELS = registry.MODELS
+HOST_TRANSFORMS = registry.TRANSFORMS
+init_default_scope(HOST)
 
 
-@pytest.mark.parametrize('registry,plugin_registry,mmedit_name,plugin_cfg', [
-    (MMEDIT_MODELS, MODELS, 'IndexNetEncoder',
+@pytest.mark.parametrize('registry,plugin_registry,host_name,plugin_cfg', [
+    (HOST_MODELS, MODELS, 'IndexNetEncoder',
      dict(type='indexnet_plugin.IndexNetEncoder', in_channels=4)),
-    (MMEDIT_TRANSFORMS, TRANSFORMS, 'GenerateTrimap',
+    (HOST_TRANSFORMS, TRANSFORMS, 'GenerateTrimap',
      dict(type='indexnet_plugin.GenerateTrimap', kernel_size=5)),
 ])
-def test_plugin_and_mmedit_components_build_side_by_side(
-        registry, plugin_registry, mmedit_name, plugin_cfg):
-    mmedit_cfg = dict(plugin_cfg, type=mmedit_name)
-    theirs = registry.build(mmedit_cfg)
+def test_plugin_and_host_components_build_side_by_side(
+        registry, plugin_registry, host_name, plugin_cfg):
+    host_cfg = dict(plugin_cfg, type=host_name)
+    theirs = registry.build(host_cfg)
     ours = registry.build(plugin_cfg)
-    assert type(theirs).__module__.startswith('mmedit.'), type(theirs)
+    assert type(theirs).__module__.startswith(f'{HOST}.'), type(theirs)
     assert type(ours).__module__.startswith('indexnet_plugin.'), type(ours)
-    assert type(ours) is plugin_registry.get(mmedit_name)
+    assert type(ours) is plugin_registry.get(host_name)
 
 
-def test_mmedit_mattor_builds_plugin_parts_by_scoped_name():
-    model = MMEDIT_MODELS.build(
+def test_host_mattor_builds_plugin_parts_by_scoped_name():
+    model = HOST_MODELS.build(
         dict(
             type='SimpleEncoderDecoder',
             encoder=dict(type='indexnet_plugin.IndexNetEncoder', in_channels=4),
             decoder=dict(type='indexnet_plugin.IndexNetDecoder')))
-    assert type(model).__module__.startswith('mmedit.')
+    assert type(model).__module__.startswith(f'{HOST}.')
     assert type(model.encoder).__module__.startswith('indexnet_plugin.')
     assert type(model.decoder).__module__.startswith('indexnet_plugin.')
 
 
-@pytest.mark.parametrize('plugin_registry,mmedit_registry', [
-    (MODELS, MMEDIT_MODELS), (TRANSFORMS, MMEDIT_TRANSFORMS)])
-def test_no_mmedit_name_is_overridden(plugin_registry, mmedit_registry):
+@pytest.mark.parametrize('plugin_registry,host_registry', [
+    (MODELS, HOST_MODELS), (TRANSFORMS, HOST_TRANSFORMS)])
+def test_no_host_name_is_overridden(plugin_registry, host_registry):
     assert plugin_registry.scope == indexnet_plugin.SCOPE
-    assert plugin_registry.parent is mmedit_registry
+    assert plugin_registry.parent is host_registry
     assert plugin_registry.module_dict, 'the plugin registered nothing'
     for name in plugin_registry.module_dict:
-        builtin = mmedit_registry.module_dict.get(name)
+        builtin = host_registry.module_dict.get(name)
         if builtin is not None:
             assert not builtin.__module__.startswith('indexnet_plugin'), name
 
 
 def test_misspelled_plugin_type_names_the_type():
     with pytest.raises(KeyError, match='GenerateTrimapp'):
-        MMEDIT_TRANSFORMS.build(
+        HOST_TRANSFORMS.build(
             dict(type='indexnet_plugin.GenerateTrimapp', kernel_size=5))
 
 
-def test_custom_imports_in_a_config_registers_the_plugin(tmp_path):
-    """A fresh interpreter that only reads a config finds our components."""
+@pytest.mark.parametrize('default_scope', [HOST, 'indexnet_plugin'])
+def test_custom_imports_in_a_config_registers_the_plugin(tmp_path, default_scope):
+    """A fresh interpreter that only reads a config finds our components and,
+    in either default scope, the host's (registered lazily, on first use)."""
     config = tmp_path / 'plugin_cfg.py'
     config.write_text(
-        textwrap.dedent("""
+        textwrap.dedent(f"""
         custom_imports = dict(imports=['indexnet_plugin'],
                               allow_failed_imports=False)
-        default_scope = 'mmedit'
+        default_scope = {default_scope!r}
         trimap = dict(type='indexnet_plugin.GenerateTrimapWithDistTransform',
                       dist_thr=20)
+        flip = dict(type='Flip', keys=['alpha'])
+        metric = dict(type='SAD')
         """))
     script = textwrap.dedent(f"""
         import sys
         from mmengine import Config
-        from mmengine.registry import init_default_scope
+        from mmengine.registry import METRICS, TRANSFORMS, init_default_scope
         assert 'indexnet_plugin' not in sys.modules
         cfg = Config.fromfile({str(config)!r})
         init_default_scope(cfg.default_scope)
-        from mmedit.registry import TRANSFORMS
-        transform = TRANSFORMS.build(cfg.trimap)
-        print(type(transform).__module__, type(transform).__name__)
+        for built in (TRANSFORMS.build(cfg.trimap), TRANSFORMS.build(cfg.flip),
+                      METRICS.build(cfg.metric)):
+            print(type(built).__module__.split('.')[0], type(built).__name__)
         """)
     result = subprocess.run([sys.executable, '-c', script],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    last_line = result.stdout.strip().splitlines()[-1]
-    assert last_line == ('indexnet_plugin.datasets.transforms.trimap '
-                         'GenerateTrimapWithDistTransform')
+    assert result.stdout.strip().splitlines()[-3:] == [
+        'indexnet_plugin GenerateTrimapWithDistTransform', f'{HOST} Flip',
+        f'{HOST} SAD'
+    ]
+
+
+def test_every_host_registry_has_a_plugin_child():
+    host_registries = {
+        name: value
+        for name, value in vars(registry).items()
+        if isinstance(value, Registry)
+    }
+    assert set(CHILDREN) == set(host_registries)
+    for name, child in CHILDREN.items():
+        assert child.parent is host_registries[name], name
+        assert child.scope == 'indexnet_plugin'
+
+
+@pytest.mark.parametrize('name', sorted(RENAMED))
+def test_renamed_components_are_the_hosts_own(name):
+    registry_name, mmagic_name, mmedit_name = RENAMED[name]
+    host_name = mmagic_name if HOST == 'mmagic' else mmedit_name
+    ours = CHILDREN[registry_name].get(f'indexnet_plugin.{name}')
+    assert ours is getattr(registry, registry_name).get(host_name)
+    assert ours.__module__.startswith(f'{HOST}.')
+
+
+def test_host_variable_chooses_and_is_validated(monkeypatch):
+    monkeypatch.setenv(HOST_VARIABLE, HOST)
+    assert detect_host() == HOST
+    monkeypatch.setenv(HOST_VARIABLE, 'mmedt')
+    with pytest.raises(ValueError,
+                       match=re.escape("INDEXNET_PLUGIN_HOST must be one of "
+                                       "('mmagic', 'mmedit'), got 'mmedt'")):
+        detect_host()
+    other = 'mmedit' if HOST == 'mmagic' else 'mmagic'
+    if importlib.util.find_spec(other) is None:
+        monkeypatch.setenv(HOST_VARIABLE, other)
+        with pytest.raises(ImportError,
+                           match=f'indexnet_plugin needs {other} installed'):
+            detect_host()

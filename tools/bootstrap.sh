@@ -3,6 +3,10 @@
 #
 #   tools/bootstrap.sh          # build or update .venv, skip when up to date
 #   tools/bootstrap.sh --check  # exit 0 when .venv is up to date, 1 otherwise
+#   INDEXNET_HOST=mmagic tools/bootstrap.sh   # the MMagic 1.2.0 host in .venv-mmagic
+#
+# The host (mmedit 1.0.0rc7 by default, or mmagic 1.2.0) gets its own venv:
+# mmedit.engine and mmagic.engine cannot be imported in one process.
 #
 # A stamp keyed on the requirement files and this script makes a second run
 # a no-op. Every pip step runs under requirements/constraints.txt. Any failing
@@ -11,14 +15,20 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${INDEXNET_VENV:-$ROOT/.venv}"
+HOST="${INDEXNET_HOST:-mmedit}"
+case "$HOST" in
+  mmedit) HOST_REQUIREMENTS=(mmedit==1.0.0rc7); DEFAULT_VENV="$ROOT/.venv" ;;
+  mmagic) HOST_REQUIREMENTS=(-r "$ROOT/requirements/mmagic.txt"); DEFAULT_VENV="$ROOT/.venv-mmagic" ;;
+  *) echo "[bootstrap] INDEXNET_HOST must be mmedit or mmagic, got '$HOST'" >&2; exit 2 ;;
+esac
+VENV="${INDEXNET_VENV:-$DEFAULT_VENV}"
 PYTHON="${INDEXNET_PYTHON:-python3.11}"
 CONSTRAINTS="$ROOT/requirements/constraints.txt"
 STAMP="$VENV/.bootstrap-stamp"
 
 fingerprint() {
-  cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/bootstrap.sh" \
-    "$ROOT/tools/cxx_std20.sh" | sha256sum | cut -d' ' -f1
+  { echo "host $HOST"; cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/bootstrap.sh" \
+    "$ROOT/tools/cxx_std20.sh"; } | sha256sum | cut -d' ' -f1
 }
 
 step() { echo "[bootstrap] $*"; CURRENT_STEP="$*"; }
@@ -58,14 +68,14 @@ else
     || { echo "[bootstrap] mmcv 2.0.1 with ops did not install (see the pip output above)" >&2; false; }
 fi
 
-step "mmedit 1.0.0rc7 and runtime requirements"
-"${PIP[@]}" mmedit==1.0.0rc7 -r "$ROOT/requirements/runtime.txt"
+step "host $HOST and runtime requirements"
+"${PIP[@]}" "${HOST_REQUIREMENTS[@]}" -r "$ROOT/requirements/runtime.txt"
 
 step "indexnet_plugin (editable) with test requirements"
 "${PIP[@]}" -e "$ROOT[tests]"
 
 step "check imports"
-"$VENV/bin/python" -c "import mmedit.models, mmcv.ops, indexnet_plugin; print('[bootstrap] import check passed')"
+INDEXNET_PLUGIN_HOST="$HOST" "$VENV/bin/python" -c "import $HOST.models, mmcv.ops, indexnet_plugin; print('[bootstrap] import check passed')"
 
 fingerprint > "$STAMP"
 echo "[bootstrap] done: $VENV"

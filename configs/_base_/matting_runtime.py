@@ -1,7 +1,10 @@
 # Runtime shared by the IndexNet configs. The plugin registers its components
-# in the `indexnet_plugin` scope; mmedit stays the default scope.
+# in the `indexnet_plugin` scope, whose registries are children of the host's
+# (MMagic's or MMEditing's): with it as the default scope, unprefixed names
+# resolve to the host's components, and the configs run unchanged under
+# `mim train mmagic` and `mim train mmedit` (indexnet_plugin/registry.py).
 custom_imports = dict(imports=['indexnet_plugin'], allow_failed_imports=False)
-default_scope = 'mmedit'
+default_scope = 'indexnet_plugin'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -43,6 +43,7 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
 from ..configs import DEFAULT_CONFIG, resolve_config
+from ..host import HOST
 from ..models import original_protocol
 from ..models.original_keys import is_original_state
 from ..models.mattor import PROTOCOLS
@@ -310,7 +311,7 @@ def init_model(config: Union[None, str, Path, dict, Config] = None,
         CheckpointError: See :func:`load_weights`.
     """
     model_cfg = _model_config(config)
-    with DefaultScope.overwrite_default_scope('mmedit'):
+    with DefaultScope.overwrite_default_scope(HOST):
         model = MODELS.build(model_cfg)
     if checkpoint is not None:
         load_weights(model, checkpoint)

@@ -16,11 +16,10 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmedit.models.data_preprocessors import \
-    MattorPreprocessor as MMEditMattorPreprocessor
-from mmedit.structures import EditDataSample
 from torch import Tensor
 
+from ..host import DataSample as EditDataSample
+from ..host import MattorPreprocessor as HostMattorPreprocessor
 from ..registry import MODELS
 
 PROC_TRIMAP = ('rescale_to_zero_one', 'as_is')
@@ -31,7 +30,7 @@ MeanStd = Optional[Union[Real, Sequence[Real]]]
 
 
 @MODELS.register_module()
-class MattorPreprocessor(MMEditMattorPreprocessor):
+class MattorPreprocessor(HostMattorPreprocessor):
     """``MattorPreprocessor`` for test batches of any size, with samples of
     different sizes.
 

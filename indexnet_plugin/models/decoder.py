@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmedit.models.base_archs import DepthwiseSeparableConvModule
+from ..host import DepthwiseSeparableConvModule
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import normal_init
 from torch import Tensor

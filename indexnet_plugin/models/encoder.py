@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmedit.models.base_archs import ASPP, DepthwiseSeparableConvModule
+from ..host import ASPP, DepthwiseSeparableConvModule
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init, xavier_init
 from torch import Tensor

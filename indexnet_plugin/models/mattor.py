@@ -14,11 +14,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-from mmedit.models.base_models import BaseMattor
-from mmedit.models.utils import get_unknown_tensor
-from mmedit.structures import EditDataSample
 from torch import Tensor
 
+from ..host import BaseMattor
+from ..host import DataSample as EditDataSample
+from ..host import get_unknown_tensor
 from ..registry import MODELS
 from . import original_protocol
 from .original_keys import is_original_state

@@ -1,13 +1,14 @@
-"""Both augmentation schemes as config pipelines, against MMEditing's."""
+"""Both augmentation schemes as config pipelines, against the host's
+(MMEditing's or MMagic's)."""
 import copy
 import os.path as osp
 
 import cv2
-import mmedit
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from host_reference import HOST, PackInputs, host_config
 from matting_samples import ALPHA_KINDS, make_alpha
 from mmcv.transforms import Compose
 from mmengine.config import Config
@@ -17,7 +18,7 @@ import indexnet_plugin  # noqa: F401  (registration)
 
 KEYS = ['alpha', 'merged', 'fg', 'bg']
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = {  # scheme: (mmedit's config, ours)
+CONFIGS = {  # scheme: (the host's config, ours)
     'indexnet': ('indexnet_mobv2_1xb16-78k_comp1k.py', 'indexnet_mobv2.py'),
     'dim': ('indexnet_mobv2-dimaug_1xb16-78k_comp1k.py',
             'indexnet_mobv2_dimaug.py'),
@@ -28,19 +29,20 @@ MATTING_STEPS = ('GenerateTrimapWithDistTransform', 'CropAroundUnknown',
 
 
 def reference_pipeline(scheme):
-    """The training pipeline of MMEditing 1.0.0rc7's config of ``scheme``."""
-    path = osp.join(
-        osp.dirname(mmedit.__file__), '.mim', 'configs', 'indexnet',
-        CONFIGS[scheme][0])
+    """The training pipeline of the host's config of ``scheme``."""
+    path = host_config('indexnet', CONFIGS[scheme][0])
     return Config.fromfile(path).train_pipeline
 
 
 def ours(pipeline):
-    """``pipeline`` with its matting steps taken from indexnet_plugin."""
+    """``pipeline`` with its matting steps taken from indexnet_plugin and
+    the host's packing by the name our configs use."""
     pipeline = copy.deepcopy(pipeline)
     for step in pipeline:
         if step['type'] in MATTING_STEPS:
             step['type'] = f'indexnet_plugin.{step["type"]}'
+        if step['type'] == PackInputs.__name__:
+            step['type'] = 'indexnet_plugin.PackInputs'
     return pipeline
 
 
@@ -57,8 +59,8 @@ def scaled(pipeline, crop_sizes=(32, 48, 64), size=32, load=True):
 
 
 @pytest.fixture(autouse=True)
-def mmedit_scope():
-    init_default_scope('mmedit')
+def host_scope():
+    init_default_scope(HOST)
 
 
 def run(pipeline, sample, seed):
@@ -67,7 +69,7 @@ def run(pipeline, sample, seed):
 
 
 @pytest.mark.parametrize('scheme', SCHEMES)
-def test_scheme_equals_mmedit(scheme, comp1k_sample):
+def test_scheme_equals_host(scheme, comp1k_sample):
     reference = reference_pipeline(scheme)
     for seed in range(6):
         out = run(scaled(ours(reference)), comp1k_sample, seed)
@@ -77,7 +79,7 @@ def test_scheme_equals_mmedit(scheme, comp1k_sample):
         for key in KEYS:
             assert out[key].shape == (32, 32, 1 if key == 'alpha' else 3)
             np.testing.assert_array_equal(out[key], ref[key], err_msg=key)
-        # mmedit decides pixels at distance exactly dist_thr by float noise
+        # The host decides pixels at distance exactly dist_thr by float noise
         # (see test_trimap); ours makes them unknown. Nothing else differs.
         same = out['trimap'] == ref['trimap']
         tie = ~same & (out['trimap'] == 128)
@@ -86,8 +88,8 @@ def test_scheme_equals_mmedit(scheme, comp1k_sample):
 
 
 @pytest.mark.parametrize('scheme', SCHEMES)
-def test_repo_config_equals_mmedit_config(scheme, comp1k_sample):
-    """configs/ of this repository train on mmedit's samples (full crop
+def test_repo_config_equals_host_config(scheme, comp1k_sample):
+    """configs/ of this repository train on the host's samples (full crop
     sizes, so the tiny sample is upscaled first)."""
     config = Config.fromfile(osp.join(ROOT, 'configs', CONFIGS[scheme][1]))
     assert config.train_pipeline == ours(reference_pipeline(scheme))
@@ -102,7 +104,8 @@ def test_repo_config_equals_mmedit_config(scheme, comp1k_sample):
 @pytest.mark.parametrize('scheme', SCHEMES)
 def test_scheme_packs(scheme, comp1k_sample):
     pipeline = scaled(ours(reference_pipeline(scheme)))
-    packed = run(pipeline + [dict(type='PackEditInputs')], comp1k_sample, 0)
+    packed = run(pipeline + [dict(type='indexnet_plugin.PackInputs')],
+                 comp1k_sample, 0)
     assert tuple(packed['inputs'].shape) == (3, 32, 32)
     sample = packed['data_samples']
     assert tuple(sample.gt_alpha.data.shape) == (1, 32, 32)

@@ -45,7 +45,7 @@ def tiny_config(tiny_comp1k, tmp_path_factory) -> str:
                  keys=keys + ['trimap'], crop_sizes=[64],
                  interpolations=['bicubic'] * 4 + ['nearest']),
             dict(type='Flip', keys=keys + ['trimap']),
-            dict(type='PackEditInputs'),
+            dict(type='indexnet_plugin.PackInputs'),
         ]
         train_dataloader = dict(
             batch_size=2, num_workers=0,

@@ -5,8 +5,8 @@ IndexNet scheme: ``GenerateTrimapWithDistTransform`` then ``CropAroundUnknown``
 ``GenerateTrimap``; on-the-fly composition: ``RandomLoadResizeBg``,
 ``CompositeFg``, ``MergeFgAndBg``, ``PerturbBg``. Configs address them as
 ``type='indexnet_plugin.<Name>'``; loading, resizing, flipping and packing
-are MMEditing's (``LoadImageFromFile``, ``Resize``, ``Flip``,
-``PackEditInputs``).
+are the host's (``LoadImageFromFile``, ``Resize``, ``Flip``, and
+``indexnet_plugin.PackInputs``, the host's packing transform).
 """
 from .composition import (CompositeFg, MergeFgAndBg, PerturbBg,
                           RandomLoadResizeBg)
