@@ -1,8 +1,9 @@
 """Shared fixtures of the inference tests: reference model, weights, images.
 
-The reference is mmedit 1.0.0rc7's own IndexNet with random weights and
-non-trivial batch-norm statistics (running mean/var, affine parameters far
-from the identity), so folding batch norms and parity checks are meaningful.
+The reference is the host's own IndexNet (mmedit 1.0.0rc7's or mmagic
+1.2.0's) with random weights and non-trivial batch-norm statistics (running
+mean/var, affine parameters far from the identity), so folding batch norms
+and parity checks are meaningful.
 
 Every test module here runs with one PyTorch (and so onnxruntime) thread:
 the inputs are tiny, and on a loaded machine two spinning threads made a
@@ -14,8 +15,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmedit.registry import MODELS as MMEDIT_MODELS
-from mmedit.structures import EditDataSample
+from host_reference import HOST
+from host_reference import DataSample as EditDataSample
+from host_reference import registry
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
@@ -52,8 +54,8 @@ def build_mmedit_model(test_cfg: dict = None) -> torch.nn.Module:
     if test_cfg is not None:
         cfg.test_cfg = test_cfg
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmedit'):
-        model = MMEDIT_MODELS.build(cfg)
+    with DefaultScope.overwrite_default_scope(HOST):
+        model = registry.MODELS.build(cfg)
     model.init_weights()
     randomise_batch_norms(model)
     return model.eval()

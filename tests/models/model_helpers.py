@@ -1,5 +1,6 @@
-"""Shared helpers of the model tests: configs, reference models from mmedit
-1.0.0rc7, released-format checkpoints, samples in the pipeline's format."""
+"""Shared helpers of the model tests: configs, reference models from the
+host (mmedit 1.0.0rc7 or mmagic 1.2.0), released-format checkpoints, samples
+in the pipeline's format."""
 import contextlib
 import functools
 import http.server
@@ -9,15 +10,16 @@ from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmedit.datasets.transforms import PackEditInputs
-from mmedit.registry import MODELS
-from mmedit.structures import EditDataSample
+from host_reference import HOST, PackInputs
+from host_reference import DataSample as EditDataSample
+from host_reference import registry
 from mmengine.registry import init_default_scope
 from torch import nn
 
 import indexnet_plugin  # noqa: F401  (registers our models)
 
-init_default_scope('mmedit')
+MODELS = registry.MODELS
+init_default_scope(HOST)
 
 INTERP = dict(resize_method='interp', resize_mode='bicubic', size_divisor=32)
 PAD = dict(resize_method='pad', resize_mode='reflect', size_divisor=32)
@@ -26,7 +28,8 @@ PAD = dict(resize_method='pad', resize_mode='reflect', size_divisor=32)
 def model_cfg(plugin: bool,
               test_cfg: Optional[dict] = None,
               **encoder_kwargs) -> dict:
-    """The team's IndexNet config; mmedit's built-ins when not ``plugin``."""
+    """The team's IndexNet config; the host's built-ins when not
+    ``plugin``."""
     prefix = 'indexnet_plugin.' if plugin else ''
     encoder = dict(
         type=prefix + 'IndexNetEncoder', in_channels=4, freeze_bn=True)
@@ -98,7 +101,7 @@ def save_released(model: nn.Module, path: Path) -> Path:
 
 
 def make_sample(height: int, width: int, seed: int) -> dict:
-    """One test/train sample as ``PackEditInputs`` makes it: a random image,
+    """One test/train sample as the host's packing makes it: a random image,
     a three-level trimap with large known regions, alpha, fg and bg."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:height, :width]
@@ -119,7 +122,7 @@ def make_sample(height: int, width: int, seed: int) -> dict:
         fg=fg,
         bg=bg,
         ori_merged_shape=merged.shape)
-    return PackEditInputs().transform(results)
+    return PackInputs().transform(results)
 
 
 def preprocess_test(model: nn.Module,
@@ -137,11 +140,11 @@ def preprocess_test(model: nn.Module,
     return inputs, data_samples
 
 
-def mmedit_float_alpha(model: nn.Module,
-                       inputs: torch.Tensor,
-                       data_sample: EditDataSample,
-                       raw: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """mmedit's test path for one sample up to (not including) the uint8
+def host_float_alpha(model: nn.Module,
+                     inputs: torch.Tensor,
+                     data_sample: EditDataSample,
+                     raw: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """The host's test path for one sample up to (not including) the uint8
     quantisation of ``BaseMattor.postprocess``; ``raw`` reuses a network
     output already computed on ``model.resize_inputs(inputs)``."""
     if raw is None:

@@ -1,11 +1,12 @@
-"""The IndexNet mattor against mmedit 1.0.0rc7: test-time alphas in both
-resize modes, training losses and gradients, batching, bad input."""
+"""The IndexNet mattor against the host's (mmedit 1.0.0rc7 or mmagic 1.2.0):
+test-time alphas in both resize modes, training losses and gradients,
+batching, bad input."""
 import re
 
 import pytest
 import torch
-from mmedit.structures import EditDataSample
-from model_helpers import (INTERP, PAD, build, make_sample, mmedit_float_alpha,
+from host_reference import DataSample as EditDataSample
+from model_helpers import (INTERP, PAD, build, host_float_alpha, make_sample,
                            model_cfg, preprocess_test, randomize_weights)
 
 
@@ -33,7 +34,7 @@ def test_full_size_alpha_matches_mmedit(reference, test_cfg):
         resized = reference.resize_inputs(inputs[0])
         ref_raw = reference(resized)
         raw_diff = (ours(resized) - ref_raw).abs().max().item()
-        ref_float = mmedit_float_alpha(reference, inputs[0], samples[0],
+        ref_float = host_float_alpha(reference, inputs[0], samples[0],
                                        ref_raw)
         our_float = ours.predict_alpha(inputs[0], samples)[0]
         our_u8 = ours(
@@ -115,7 +116,7 @@ def test_padded_batch_of_different_sizes_equals_one_by_one(
     with torch.no_grad():
         alphas = ours.predict_alpha(batch, samples)
         expected = [
-            mmedit_float_alpha(reference, x, s)
+            host_float_alpha(reference, x, s)
             for x, s in zip(inputs, samples)
         ]
     for size, alpha, ref in zip(sizes, alphas, expected):

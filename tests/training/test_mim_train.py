@@ -1,4 +1,5 @@
-"""Training and testing end to end through mim, as users run them."""
+"""Training and testing end to end through mim (`mim train mmedit` or
+`mim train mmagic`, the host of this environment), as users run them."""
 import glob
 import json
 import os
@@ -10,6 +11,7 @@ import time
 
 import pytest
 import torch
+from host_reference import HOST
 
 from .conftest import BIN, REPO, run_tool
 
@@ -39,7 +41,7 @@ def losses_by_iteration(work_dir: str) -> dict:
 def test_train_killed_then_resumed_then_tested(tiny_config, tmp_path):
     work_dir = str(tmp_path / 'work')
     train = [
-        'mim', 'train', 'mmedit', tiny_config, '--work-dir', work_dir, '--cfg-options',
+        'mim', 'train', HOST, tiny_config, '--work-dir', work_dir, '--cfg-options',
         'train_cfg.max_iters=12', 'train_cfg.val_interval=12',
         'default_hooks.checkpoint.interval=4'
     ]
@@ -73,10 +75,10 @@ def test_train_killed_then_resumed_then_tested(tiny_config, tmp_path):
     assert sum(last) < 0.8 * sum(first), losses
 
     # `mim test` loads the runner's own checkpoint (weights_only, message hub
-    # included) and reports mmedit's four metrics: the same figures as the
+    # included) and reports the host's four metrics: the same figures as the
     # validation that ended training on the same checkpoint and data.
     tested = run_tool([
-        'mim', 'test', 'mmedit', tiny_config, '--checkpoint',
+        'mim', 'test', HOST, tiny_config, '--checkpoint',
         osp.join(work_dir, 'iter_12.pth'), '--work-dir', str(tmp_path / 'test')
     ]).stdout
     assert METRICS.findall(tested) == METRICS.findall(resumed)[-1:]
@@ -99,7 +101,7 @@ def test_seed_configs_train_unchanged_on_synthetic_data(config, tiny_comp1k, tmp
     ]
     work_dir = str(tmp_path / 'work')
     log = run_tool([
-        'mim', 'train', 'mmedit',
+        'mim', 'train', HOST,
         osp.join('configs', config), '--work-dir', work_dir, '--cfg-options',
         *overrides
     ]).stdout
