@@ -16,7 +16,7 @@ MMagic's names (``indexnet_plugin.PackInputs``, ``indexnet_plugin.MultiValLoop``
 """
 from mmengine.registry import Registry
 
-from .host import RENAMED, registry, renamed
+from .host import HOST, RENAMED, registry, renamed
 
 SCOPE = 'indexnet_plugin'
 
@@ -41,10 +41,11 @@ def _children() -> dict:
         'TRANSFORMS': ['indexnet_plugin.datasets.transforms'],
         'DATASETS': ['indexnet_plugin.datasets'],
     }
-    children, seen = {}, set()
+    children = {}
     for name, parent in vars(registry).items():
-        if isinstance(parent, Registry) and id(parent) not in seen:
-            seen.add(id(parent))
+        # The host's registry module also holds mmengine's roots
+        # (MMENGINE_MODELS, ...): those keep the host as their only child.
+        if isinstance(parent, Registry) and parent.scope == HOST:
             children[name] = PluginRegistry(
                 parent.name,
                 parent=parent,
@@ -57,7 +58,6 @@ CHILDREN = _children()
 MODELS = CHILDREN['MODELS']
 TRANSFORMS = CHILDREN['TRANSFORMS']
 DATASETS = CHILDREN['DATASETS']
-LOOPS = CHILDREN['LOOPS']
 
 
 def _register_renamed() -> None:

@@ -1,6 +1,7 @@
 """The plugin's registries live beside the host's (mmedit's or mmagic's)
 without overriding them."""
 import importlib.util
+import os.path as osp
 import re
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import textwrap
 
 import pytest
 from host_reference import HOST, registry
+from mmengine.config import Config
 from mmengine.registry import Registry, init_default_scope
 
 import indexnet_plugin
@@ -17,6 +19,7 @@ from indexnet_plugin.registry import CHILDREN, MODELS, TRANSFORMS
 HOST_MODELS = registry.MODELS
 HOST_TRANSFORMS = registry.TRANSFORMS
 init_default_scope(HOST)
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 @pytest.mark.parametrize('registry,plugin_registry,host_name,plugin_cfg', [
@@ -56,6 +59,33 @@ def test_no_host_name_is_overridden(plugin_registry, host_registry):
         builtin = host_registry.module_dict.get(name)
         if builtin is not None:
             assert not builtin.__module__.startswith('indexnet_plugin'), name
+
+
+def unprefixed_types(node) -> set:
+    """Every ``type`` without a scope prefix in a config (nested)."""
+    if isinstance(node, dict):
+        kind = node.get('type')
+        own = {kind} if isinstance(kind, str) and '.' not in kind else set()
+        children = node.values()
+    elif isinstance(node, (list, tuple)):
+        own, children = set(), node
+    else:
+        return set()
+    return own.union(*map(unprefixed_types, children))
+
+
+@pytest.mark.parametrize(
+    'config', ['indexnet_mobv2.py', 'indexnet_mobv2_dimaug.py', 'indexnet_demo.py'])
+def test_config_names_mean_the_same_in_our_scope(config):
+    """Our configs' default scope indexnet_plugin finds every unprefixed name
+    in the host's registries, as the host's own scope would: none is one of
+    the plugin's components."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config)).to_dict()
+    names = unprefixed_types(cfg)
+    assert {'SimpleEncoderDecoder', 'LoadImageFromFile', 'SAD',
+            'IterBasedTrainLoop', 'ConcatImageVisualizer'} <= names
+    ours = set().union(*(child.module_dict for child in CHILDREN.values()))
+    assert not names & ours
 
 
 def test_misspelled_plugin_type_names_the_type():
@@ -100,15 +130,25 @@ def test_custom_imports_in_a_config_registers_the_plugin(tmp_path, default_scope
 
 
 def test_every_host_registry_has_a_plugin_child():
-    host_registries = {
+    registries = {
         name: value
         for name, value in vars(registry).items()
         if isinstance(value, Registry)
     }
+    host_registries = {
+        name: value
+        for name, value in registries.items() if value.scope == HOST
+    }
+    assert {'MODELS', 'LOOPS', 'HOOKS', 'METRICS'} <= set(host_registries)
     assert set(CHILDREN) == set(host_registries)
     for name, child in CHILDREN.items():
         assert child.parent is host_registries[name], name
         assert child.scope == 'indexnet_plugin'
+    # mmengine's roots (the host's module imports them too) keep only the
+    # host below them: the scope is found under the host's registries.
+    for value in registries.values():
+        if value.scope == 'mmengine':
+            assert 'indexnet_plugin' not in value._children, value.name
 
 
 @pytest.mark.parametrize('name', sorted(RENAMED))

@@ -1,19 +1,21 @@
-"""Composition transforms: parity with MMEditing 1.0.0rc7, errors."""
+"""Composition transforms: parity with the host (MMEditing 1.0.0rc7 or MMagic
+1.2.0), errors."""
 import copy
 import os
 
 import cv2
 import numpy as np
 import pytest
+from host_reference import transforms
 from matting_samples import make_alpha, make_sample
-from mmedit.datasets.transforms import CompositeFg as MMCompositeFg
-from mmedit.datasets.transforms import MergeFgAndBg as MMMergeFgAndBg
-from mmedit.datasets.transforms import PerturbBg as MMPerturbBg
-from mmedit.datasets.transforms import \
-    RandomLoadResizeBg as MMRandomLoadResizeBg
 
 from indexnet_plugin.datasets.transforms import (CompositeFg, MergeFgAndBg,
                                                  PerturbBg, RandomLoadResizeBg)
+
+MMCompositeFg = transforms.CompositeFg
+MMMergeFgAndBg = transforms.MergeFgAndBg
+MMPerturbBg = transforms.PerturbBg
+MMRandomLoadResizeBg = transforms.RandomLoadResizeBg
 
 
 def run_both(ours, theirs, sample, seed):

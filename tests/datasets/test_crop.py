@@ -1,13 +1,13 @@
-"""CropAroundUnknown: parity with MMEditing 1.0.0rc7, invariants, errors."""
+"""CropAroundUnknown: parity with the host (MMEditing 1.0.0rc7 or MMagic
+1.2.0), invariants, errors."""
 import copy
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from host_reference import transforms
 from matting_samples import ALPHA_KINDS, composite, make_sample
-from mmedit.datasets.transforms import \
-    CropAroundUnknown as MMCropAroundUnknown
 
 from indexnet_plugin.datasets.transforms import CropAroundUnknown
 from indexnet_plugin.datasets.transforms.functional import (nth_nonzero,
@@ -15,6 +15,7 @@ from indexnet_plugin.datasets.transforms.functional import (nth_nonzero,
                                                             size_covering_crop,
                                                             trimap_by_distance)
 
+MMCropAroundUnknown = transforms.CropAroundUnknown
 KEYS = ['alpha', 'merged', 'fg', 'bg', 'trimap']
 INTERPOLATIONS = ['bicubic', 'bicubic', 'bicubic', 'bicubic', 'nearest']
 HYPOTHESIS = settings(max_examples=25, deadline=None)

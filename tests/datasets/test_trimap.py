@@ -1,15 +1,17 @@
-"""Trimap generation: parity with MMEditing 1.0.0rc7, invariants, errors."""
+"""Trimap generation: parity with the host (MMEditing 1.0.0rc7 or MMagic
+1.2.0), invariants, errors."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mmedit.datasets.transforms import GenerateTrimap as MMGenerateTrimap
-from mmedit.datasets.transforms import \
-    GenerateTrimapWithDistTransform as MMGenerateTrimapWithDistTransform
+from host_reference import transforms
 
 from indexnet_plugin.datasets.transforms import (
     GenerateTrimap, GenerateTrimapWithDistTransform)
+
+MMGenerateTrimap = transforms.GenerateTrimap
+MMGenerateTrimapWithDistTransform = transforms.GenerateTrimapWithDistTransform
 from indexnet_plugin.datasets.transforms.functional import (
     trimap_by_distance, trimap_by_morphology)
 

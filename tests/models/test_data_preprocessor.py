@@ -1,33 +1,31 @@
 """indexnet_plugin.MattorPreprocessor: test batches of any size, with samples
 of different sizes, give every sample exactly its batch-size-1 alpha and
-metric inputs; training and batches of one are mmedit's; bad arguments and
+metric inputs; training and batches of one are the host's (mmedit's or
+mmagic's); bad arguments and
 bad batches are refused with clear errors."""
 import copy
 import os.path as osp
 import re
 from typing import List
 
-import mmedit
 import pytest
 import torch
-from mmedit.models.data_preprocessors import \
-    MattorPreprocessor as MMEditMattorPreprocessor
-from mmedit.registry import METRICS
-from mmedit.registry import MODELS as MMEDIT_MODELS
-from mmedit.structures import EditDataSample
+from host_reference import DataSample as EditDataSample
+from host_reference import host_config, registry
 from mmengine.config import Config
 from mmengine.runner import Runner
 from model_helpers import (INTERP, PAD, build, make_sample, model_cfg,
                            randomize_weights)
 
 from indexnet_plugin.datasets.comp1k import build_demo_dataset
+from indexnet_plugin.host import MattorPreprocessor as MMEditMattorPreprocessor
 from indexnet_plugin.models import MattorPreprocessor
 from indexnet_plugin.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MMEDIT_CONFIG = osp.join(
-    osp.dirname(mmedit.__file__), '.mim', 'configs', 'indexnet',
-    'indexnet_mobv2_1xb16-78k_comp1k.py')
+MMEDIT_CONFIG = host_config('indexnet', 'indexnet_mobv2_1xb16-78k_comp1k.py')
+METRICS = registry.METRICS
+MMEDIT_MODELS = registry.MODELS
 ARGS = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
@@ -162,7 +160,7 @@ def test_registered_beside_mmedits(model):
     assert MODELS.get('indexnet_plugin.MattorPreprocessor') is (
         MattorPreprocessor)
     assert MMEDIT_MODELS.get('MattorPreprocessor') is MMEditMattorPreprocessor
-    # Unprefixed inside our IndexNet (default scope mmedit): still mmedit's.
+    # Unprefixed inside our IndexNet (the host's default scope): the host's.
     assert type(model.data_preprocessor) is MMEditMattorPreprocessor
 
 

@@ -40,7 +40,7 @@ def test_runner_load_from_config(reference, released, tmp_path):
     cfg = Config(
         dict(
             custom_imports=dict(imports=['indexnet_plugin']),
-            default_scope='mmedit',
+            default_scope='indexnet_plugin',
             model=model_cfg(True),
             work_dir=str(tmp_path / 'work_dir'),
             load_from=str(released)))

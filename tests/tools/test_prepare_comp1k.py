@@ -11,15 +11,15 @@ import cv2
 import mmengine
 import numpy as np
 import pytest
+from host_reference import MIM_ROOT, registry, transforms
 from PIL import Image
 
 from indexnet_plugin.datasets.comp1k import (Problem, composite,
                                              fit_background, prepare_comp1k)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MMEDIT_CONVERTER = osp.join(
-    osp.dirname(importlib.util.find_spec('mmedit').origin), '.mim', 'tools',
-    'dataset_converters', 'comp1k', 'preprocess_comp1k_dataset.py')
+HOST_CONVERTER = osp.join(MIM_ROOT, 'tools', 'dataset_converters', 'comp1k',
+                          'preprocess_comp1k_dataset.py')
 ADOBE = 'Adobe-licensed images'
 
 
@@ -135,15 +135,16 @@ class TestEndToEnd:
             np.testing.assert_array_equal(
                 bg, fit_background(source, *fg.shape[:2]))
 
-    def test_identical_to_mmedit_converter(self, prepared_root, tmp_path):
-        """mmedit 1.0.0rc7's get_data_info on the same inputs gives the same
-        entries and pixel-identical bg / merged images (max difference 0).
+    def test_identical_to_host_converter(self, prepared_root, tmp_path):
+        """The host's get_data_info (mmedit 1.0.0rc7's or mmagic 1.2.0's) on
+        the same inputs gives the same entries and pixel-identical bg /
+        merged images (max difference 0).
 
         Its module calls ``mmcv.utils.mkdir_or_exist``, which mmcv 2.0.1 no
         longer has; the test gives it mmengine's.
         """
-        spec = importlib.util.spec_from_file_location('mmedit_comp1k',
-                                                      MMEDIT_CONVERTER)
+        spec = importlib.util.spec_from_file_location('host_comp1k',
+                                                      HOST_CONVERTER)
         converter = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(converter)
         converter.mmcv = types.SimpleNamespace(
@@ -182,10 +183,10 @@ class TestEndToEnd:
     @pytest.mark.parametrize('split,ann_file',
                              [('training', 'training_list.json'),
                               ('test', 'test_list.json')])
-    def test_mmedit_dataset_loads_samples(self, prepared_root, split,
-                                          ann_file):
-        from mmedit.datasets import AdobeComp1kDataset
-        from mmedit.datasets.transforms import LoadImageFromFile
+    def test_host_dataset_loads_samples(self, prepared_root, split,
+                                        ann_file):
+        AdobeComp1kDataset = registry.DATASETS.get('AdobeComp1kDataset')
+        LoadImageFromFile = transforms.LoadImageFromFile
         keys = dict(alpha='grayscale', fg='color', bg='color', merged='color')
         if split == 'test':
             keys = dict(alpha='grayscale', trimap='grayscale', merged='color')
