@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from host_reference import HOST, registry
 from mmengine.config import Config
-from mmengine.registry import Registry, init_default_scope
+from mmengine.registry import DefaultScope, Registry
 
 import indexnet_plugin
 from indexnet_plugin.host import HOST_VARIABLE, RENAMED, detect_host
@@ -18,8 +18,14 @@ from indexnet_plugin.registry import CHILDREN, MODELS, TRANSFORMS
 
 HOST_MODELS = registry.MODELS
 HOST_TRANSFORMS = registry.TRANSFORMS
-init_default_scope(HOST)
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(autouse=True)
+def host_scope():
+    """The host's default scope, whatever an earlier runner left current."""
+    with DefaultScope.overwrite_default_scope(HOST):
+        yield
 
 
 @pytest.mark.parametrize('registry,plugin_registry,host_name,plugin_cfg', [

@@ -13,13 +13,12 @@ import torch
 from host_reference import HOST, PackInputs
 from host_reference import DataSample as EditDataSample
 from host_reference import registry
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from torch import nn
 
 import indexnet_plugin  # noqa: F401  (registers our models)
 
 MODELS = registry.MODELS
-init_default_scope(HOST)
 
 INTERP = dict(resize_method='interp', resize_mode='bicubic', size_divisor=32)
 PAD = dict(resize_method='pad', resize_mode='reflect', size_divisor=32)
@@ -53,7 +52,11 @@ def model_cfg(plugin: bool,
 
 
 def build(cfg: dict) -> nn.Module:
-    return MODELS.build(cfg)
+    """Build ``cfg`` in the host's scope, whatever scope an earlier runner
+    left current: unprefixed names are the host's own components, never
+    the plugin's namesakes."""
+    with DefaultScope.overwrite_default_scope(HOST):
+        return MODELS.build(cfg)
 
 
 def randomize_weights(model: nn.Module, seed: int) -> nn.Module:

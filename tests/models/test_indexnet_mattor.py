@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+from host_reference import HOST
 from host_reference import DataSample as EditDataSample
 from model_helpers import (INTERP, PAD, build, host_float_alpha, make_sample,
                            model_cfg, preprocess_test, randomize_weights)
@@ -12,8 +13,10 @@ from model_helpers import (INTERP, PAD, build, host_float_alpha, make_sample,
 
 @pytest.fixture(scope='module')
 def reference():
-    """mmedit's default IndexNet with non-trivial weights and statistics."""
-    return randomize_weights(build(model_cfg(False)), seed=7).eval()
+    """The host's default IndexNet with non-trivial weights and statistics."""
+    model = build(model_cfg(False))
+    assert type(model).__module__.startswith(f'{HOST}.'), type(model)
+    return randomize_weights(model, seed=7).eval()
 
 
 def ours_like(reference, test_cfg=INTERP):
