@@ -14,8 +14,8 @@ registry = importlib.import_module(f'{HOST}.registry')
 transforms = importlib.import_module(f'{HOST}.datasets.transforms')
 PackInputs = renamed('PackInputs')
 # The configs and tools that `mim` runs, packaged inside the host.
-MIM_ROOT = osp.join(
-    osp.dirname(importlib.import_module(HOST).__file__), '.mim')
+MIM_ROOT = osp.join(osp.dirname(importlib.import_module(HOST).__file__),
+                    '.mim')
 
 
 def host_config(*parts: str) -> str:

@@ -81,7 +81,8 @@ def unprefixed_types(node) -> set:
 
 
 @pytest.mark.parametrize(
-    'config', ['indexnet_mobv2.py', 'indexnet_mobv2_dimaug.py', 'indexnet_demo.py'])
+    'config',
+    ['indexnet_mobv2.py', 'indexnet_mobv2_dimaug.py', 'indexnet_demo.py'])
 def test_config_names_mean_the_same_in_our_scope(config):
     """Our configs' default scope indexnet_plugin finds every unprefixed name
     in the host's registries, as the host's own scope would: none is one of
@@ -101,7 +102,8 @@ def test_misspelled_plugin_type_names_the_type():
 
 
 @pytest.mark.parametrize('default_scope', [HOST, 'indexnet_plugin'])
-def test_custom_imports_in_a_config_registers_the_plugin(tmp_path, default_scope):
+def test_custom_imports_in_a_config_registers_the_plugin(
+        tmp_path, default_scope):
     """A fresh interpreter that only reads a config finds our components and,
     in either default scope, the host's (registered lazily, on first use)."""
     config = tmp_path / 'plugin_cfg.py'

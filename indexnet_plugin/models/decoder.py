@@ -6,11 +6,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from ..host import DepthwiseSeparableConvModule
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import normal_init
 from torch import Tensor
 
+from ..host import DepthwiseSeparableConvModule
 from ..registry import MODELS
 from .encoder import stage_channels
 

@@ -10,11 +10,11 @@ from typing import Dict, List, Optional, Tuple
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from ..host import ASPP, DepthwiseSeparableConvModule
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init, xavier_init
 from torch import Tensor
 
+from ..host import ASPP, DepthwiseSeparableConvModule
 from ..registry import MODELS
 from .index_blocks import DEPTHWISE_MODES, DepthwiseIndexBlock, \
     HolisticIndexBlock
