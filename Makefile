@@ -7,11 +7,14 @@ MMAGIC_VENV ?= .venv-mmagic
 PYTHON := $(VENV)/bin/python
 MMAGIC_PYTHON := $(MMAGIC_VENV)/bin/python
 export INDEXNET_VENV := $(abspath $(VENV))
-# What runs on MMagic 1.2.0 too: registries, both pipelines and the model
-# against MMagic's own, the predictor, mim train -> kill -> --resume -> mim test.
+# What runs on MMagic 1.2.0 too: registries, both pipelines, the model and the
+# Comp-1k converter against MMagic's own, the predictor, CLI and ONNX export,
+# mim train -> kill -> --resume -> mim test.
 MMAGIC_TESTS := tests/test_bootstrap.py tests/test_registry.py \
 	tests/datasets/test_pipelines.py tests/models/test_indexnet_mattor.py \
-	tests/apis/test_api_inference.py tests/training/test_mim_train.py
+	tests/apis/test_api_inference.py tests/apis/test_api_cli_export.py \
+	tests/tools/test_prepare_comp1k.py::TestEndToEnd \
+	tests/training/test_mim_train.py
 
 .PHONY: bootstrap bootstrap-mmagic demo test test-mmedit test-mmagic bench
 

@@ -13,12 +13,13 @@ import torch
 from host_reference import HOST, PackInputs
 from host_reference import DataSample as EditDataSample
 from host_reference import registry
-from mmengine.registry import DefaultScope
+from mmengine.registry import DefaultScope, init_default_scope
 from torch import nn
 
 import indexnet_plugin  # noqa: F401  (registers our models)
 
 MODELS = registry.MODELS
+init_default_scope(HOST)
 
 INTERP = dict(resize_method='interp', resize_mode='bicubic', size_divisor=32)
 PAD = dict(resize_method='pad', resize_mode='reflect', size_divisor=32)
