@@ -7,8 +7,8 @@ models with the same weights and must give mmedit's result."""
 import numpy as np
 import pytest
 import torch
-from mmedit.datasets.transforms import PackEditInputs
-from mmedit.structures import EditDataSample
+from host_reference import DataSample as EditDataSample
+from host_reference import PackInputs as PackEditInputs
 from model_helpers import build, model_cfg, randomize_weights
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from host_reference import HOST
 from original_fixtures import (CASES, FIXTURES, REPO, assert_authors_alpha,
                                load_case)
 # pytest fixtures
@@ -91,7 +92,7 @@ def test_mim_test_evaluates_with_the_authors_protocol(converted_file,
                               min_size=(90, 90),
                               max_size=(110, 140))
     log = run([
-        BIN / 'mim', 'test', 'mmedit', CONFIG, '--checkpoint', converted_file,
+        BIN / 'mim', 'test', HOST, CONFIG, '--checkpoint', converted_file,
         '--work-dir', tmp_path / 'work', '--cfg-options',
         f'test_dataloader.dataset.data_root={root}',
         'test_dataloader.num_workers=0', 'test_dataloader.batch_size=2'

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmedit.structures import EditDataSample
+from host_reference import DataSample as EditDataSample
 from original_fixtures import (CASES, CONFIG, REPO, assert_authors_alpha,
                                compare, load_case)
 # pytest fixtures
