@@ -1,21 +1,22 @@
 """Versions of the plugin and the libraries it runs on, for bug reports."""
+import importlib
 import platform
 from typing import Dict
 
 import mmcv
-import mmedit
 import mmengine
 import torch
 
 from . import __version__
+from .host import HOST
 
 
 def versions() -> Dict[str, str]:
-    """Versions of the plugin, its host (mmedit), mmengine, mmcv, torch and
-    Python, as imported (not as some metadata claims)."""
+    """Versions of the plugin, its host (mmedit or mmagic), mmengine, mmcv,
+    torch and Python, as imported (not as some metadata claims)."""
     return {
         'indexnet_plugin': __version__,
-        'mmedit': mmedit.__version__,
+        HOST: importlib.import_module(HOST).__version__,
         'mmengine': mmengine.__version__,
         'mmcv': mmcv.__version__,
         'torch': torch.__version__,

@@ -10,6 +10,7 @@ from modelindex.load_model_index import load
 
 from indexnet_plugin.__main__ import main
 from indexnet_plugin.configs import config_dir, config_names, resolve_config
+from indexnet_plugin.host import HOST
 
 REPO = Path(__file__).resolve().parents[2]
 METRICS = ('SAD', 'MSE', 'GRAD', 'CONN')
@@ -93,10 +94,10 @@ def test_version_report(capsys):
     lines = capsys.readouterr().out.splitlines()
     names = [line.split()[0] for line in lines]
     assert names == [
-        'indexnet_plugin', 'mmedit', 'mmengine', 'mmcv', 'torch', 'python'
+        'indexnet_plugin', HOST, 'mmengine', 'mmcv', 'torch', 'python'
     ]
     reported = dict(line.split() for line in lines)
-    for name in ('indexnet_plugin', 'mmedit', 'mmengine', 'mmcv'):
+    for name in ('indexnet_plugin', HOST, 'mmengine', 'mmcv'):
         assert reported[name] == importlib.metadata.version(name)
     # torch's local version label (+cpu, +cu130) is not in its metadata
     assert reported['torch'].startswith(importlib.metadata.version('torch'))
