@@ -199,8 +199,14 @@ def run_stage(number: int,
         '{unit} [{elapsed}<{remaining}]{postfix}',
         desc=stage_title(number, name))
     with open(log_path, 'w') as log, bar:
+        # Unbuffered, so the log (and the bar that follows it) keeps the
+        # order and pace in which the stage prints, errors included.
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONUNBUFFERED='1'))
         with open(log_path, errors='replace') as reader:
             pending = ''
             while True:
