@@ -50,7 +50,7 @@ from ..models.mattor import PROTOCOLS
 from ..registry import MODELS
 from . import memory
 from .fast import build_fast_network, release_freed_memory
-from .io import ArrayOrPath, MattingInputError, _describe, load_pair
+from .io import ArrayOrPath, MattingInputError, describe_source, load_pair
 from .mask import load_mask_pair
 from .onnx_network import OnnxNetwork
 
@@ -602,7 +602,7 @@ class MattingPredictor:
         tile_w, lefts = _tile_layout(width, self.tile_size, self.tile_overlap,
                                      self.settings.size_divisor)
         return memory.tiling_note(
-            _describe(source, 'image'), height, width,
+            describe_source(source, 'image'), height, width,
             len(tops) * len(lefts), tile_h, tile_w, self.memory_path,
             self.memory_budget)
 

@@ -72,7 +72,7 @@ def _is_truncated(data: bytes) -> bool:
     return False
 
 
-def _decode(path: Union[str, Path], what: str) -> np.ndarray:
+def decode_file(path: Union[str, Path], what: str) -> np.ndarray:
     """Read and decode an image file, refusing missing or damaged files."""
     path = Path(path)
     if not path.is_file():
@@ -101,7 +101,7 @@ def _to_uint8(array: np.ndarray, name: str) -> np.ndarray:
         'unsigned integers')
 
 
-def _channels(array: np.ndarray, name: str) -> int:
+def channel_count(array: np.ndarray, name: str) -> int:
     """Return the channel count of an (H, W) or (H, W, C) array."""
     if not isinstance(array, np.ndarray):
         raise MattingInputError(
@@ -114,6 +114,32 @@ def _channels(array: np.ndarray, name: str) -> int:
     raise MattingInputError(
         f'{name}: expected shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), '
         f'got {array.shape}')
+
+
+def grey_channel(array: np.ndarray, name: str, kind: str,
+                 expected: str) -> np.ndarray:
+    """The one channel (H, W) of a grey picture stored as (H, W) or with
+    equal colour channels (a fourth, alpha channel is ignored).
+
+    Args:
+        array: (H, W) or (H, W, C) array, C in {1, 3, 4}.
+        name: How the error message refers to the array.
+        kind: What the picture is (``'trimap'``, ``'mask'``).
+        expected: What the error message says was expected.
+
+    Returns:
+        np.ndarray: The (H, W) channel, a view of ``array``.
+
+    Raises:
+        MattingInputError: The colour channels differ.
+    """
+    if channel_count(array, name) > 1:
+        colour = array[..., :3]
+        if not (np.array_equal(colour[..., 0], colour[..., 1])
+                and np.array_equal(colour[..., 0], colour[..., 2])):
+            raise MattingInputError(
+                f'{name}: {kind} has coloured pixels, expected {expected}')
+    return array.reshape(array.shape[:2] + (-1, ))[..., 0]
 
 
 def as_image(array: np.ndarray, name: str = 'image array') -> np.ndarray:
@@ -131,7 +157,7 @@ def as_image(array: np.ndarray, name: str = 'image array') -> np.ndarray:
     Raises:
         MattingInputError: Unsupported shape or pixel type, or empty image.
     """
-    channels = _channels(array, name)
+    channels = channel_count(array, name)
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise MattingInputError(f'{name}: image is empty ({array.shape})')
     array = _to_uint8(array, name)
@@ -171,17 +197,11 @@ def as_trimap(array: np.ndarray,
     Warns:
         TrimapRelabelledWarning: Pixels were relabelled.
     """
-    channels = _channels(array, name)
+    channel_count(array, name)
     array = _to_uint8(array, name)
-    if channels > 1:
-        colour = array[..., :3]
-        if not (np.array_equal(colour[..., 0], colour[..., 1])
-                and np.array_equal(colour[..., 0], colour[..., 2])):
-            raise MattingInputError(
-                f'{name}: trimap has coloured pixels, expected a grayscale '
-                'image with values 0, 128 and 255')
-        array = colour[..., 0]
-    array = np.ascontiguousarray(array.reshape(array.shape[:2]))
+    array = np.ascontiguousarray(
+        grey_channel(array, name, 'trimap',
+                     'a grayscale image with values 0, 128 and 255'))
     if array.size == 0:
         raise MattingInputError(f'{name}: trimap is empty ({array.shape})')
     off = 1.0 - np.isin(array, TRIMAP_VALUES).mean()
@@ -203,7 +223,7 @@ def as_trimap(array: np.ndarray,
 def load_image(image: ArrayOrPath) -> np.ndarray:
     """Read (if a path) and validate an image, see :func:`as_image`."""
     if isinstance(image, (str, Path)):
-        return as_image(_decode(image, 'image'), f"image '{image}'")
+        return as_image(decode_file(image, 'image'), f"image '{image}'")
     return as_image(image)
 
 
@@ -213,7 +233,8 @@ def load_trimap(trimap: ArrayOrPath,
     """Read (if a path) and validate a trimap, see :func:`as_trimap`."""
     if isinstance(trimap, (str, Path)):
         return as_trimap(
-            _decode(trimap, 'trimap'), f"trimap '{trimap}'", strict, relabel)
+            decode_file(trimap, 'trimap'), f"trimap '{trimap}'", strict,
+            relabel)
     return as_trimap(trimap, strict=strict, relabel=relabel)
 
 
@@ -239,8 +260,8 @@ def load_pair(image: ArrayOrPath,
     image_array = load_image(image)
     trimap_array = load_trimap(trimap, strict_trimap, relabel_trimap)
     if image_array.shape[:2] != trimap_array.shape:
-        image_name = _describe(image, 'image')
-        trimap_name = _describe(trimap, 'trimap')
+        image_name = describe_source(image, 'image')
+        trimap_name = describe_source(trimap, 'trimap')
         raise MattingInputError(
             f'{trimap_name} is {trimap_array.shape[0]}x{trimap_array.shape[1]}'
             f' (HxW) but {image_name} is {image_array.shape[0]}x'
@@ -248,7 +269,7 @@ def load_pair(image: ArrayOrPath,
     return image_array, trimap_array
 
 
-def _describe(source: ArrayOrPath, what: str) -> str:
+def describe_source(source: ArrayOrPath, what: str) -> str:
     """Name a path or array source in messages."""
     if isinstance(source, (str, Path)):
         return f"{what} '{source}'"

@@ -30,8 +30,8 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from .io import (ArrayOrPath, MattingInputError, _channels, _decode, _describe,
-                 load_image)
+from .io import (ArrayOrPath, MattingInputError, decode_file,
+                 describe_source, grey_channel, load_image)
 
 THRESHOLD = 0.5
 UNKNOWN_WIDTH_FRACTION = 0.05
@@ -54,15 +54,7 @@ def as_mask(array: np.ndarray, name: str = 'mask array') -> np.ndarray:
         MattingInputError: Unsupported shape or pixel type, coloured pixels,
             floats outside [0, 1], no object or no background.
     """
-    channels = _channels(array, name)
-    if channels > 1:
-        colour = array[..., :3]
-        if not (np.array_equal(colour[..., 0], colour[..., 1])
-                and np.array_equal(colour[..., 0], colour[..., 2])):
-            raise MattingInputError(
-                f'{name}: mask has coloured pixels, expected a grayscale '
-                'mask')
-    array = array.reshape(array.shape[:2] + (-1, ))[..., 0]
+    array = grey_channel(array, name, 'mask', 'a grayscale mask')
     if array.dtype == np.bool_:
         coverage = array.astype(np.float32)
     elif array.dtype in (np.uint8, np.uint16):
@@ -94,7 +86,7 @@ def as_mask(array: np.ndarray, name: str = 'mask array') -> np.ndarray:
 def load_mask(mask: ArrayOrPath) -> np.ndarray:
     """Read (if a path) and validate a mask, see :func:`as_mask`."""
     if isinstance(mask, (str, Path)):
-        return as_mask(_decode(mask, 'mask'), f"mask '{mask}'")
+        return as_mask(decode_file(mask, 'mask'), f"mask '{mask}'")
     return as_mask(mask)
 
 
@@ -173,8 +165,8 @@ def load_mask_pair(
     coverage = load_mask(mask)
     if image_array.shape[:2] != coverage.shape:
         raise MattingInputError(
-            f"{_describe(mask, 'mask')} is {coverage.shape[0]}x"
-            f"{coverage.shape[1]} (HxW) but {_describe(image, 'image')} is "
-            f'{image_array.shape[0]}x{image_array.shape[1]}, expected the '
-            'same size')
+            f"{describe_source(mask, 'mask')} is {coverage.shape[0]}x"
+            f'{coverage.shape[1]} (HxW) but '
+            f"{describe_source(image, 'image')} is {image_array.shape[0]}x"
+            f'{image_array.shape[1]}, expected the same size')
     return image_array, mask_to_trimap(coverage, unknown_width)
