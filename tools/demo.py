@@ -32,6 +32,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from tqdm import tqdm
 
+from indexnet_plugin.fileio import write_atomically
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/indexnet_demo.py'
 DATA_ROOT = 'data/synthetic_comp1k'  # the config's data_root
@@ -371,10 +373,9 @@ def stage_test(work_dir: str, checkpoint: str) -> Dict[str, float]:
     ], log_path, len(read_test_list()), 'images', last_of(parse))
     with open(log_path, errors='replace') as file:
         metrics = test_metrics(file.read())
-    partial = saved + '.part'
-    with open(partial, 'w') as file:
-        json.dump(dict(checkpoint=checkpoint, metrics=metrics), file)
-    os.replace(partial, saved)
+    write_atomically(
+        json.dumps(dict(checkpoint=checkpoint, metrics=metrics)).encode(),
+        saved)
     return metrics
 
 

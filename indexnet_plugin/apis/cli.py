@@ -28,23 +28,25 @@ whose values were relabelled to 0/128/255 and an image that runs in tiles
 each get one ``warning: ...`` line.
 """
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from ..environment import version_report
+from ..fileio import write_image_atomically
+from .checkpoint import CheckpointError
 from .foreground import estimate_foreground
-from .inference import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE,
-                        CheckpointError, init_predictor)
-from .io import MattingInputError, find_pairs
+from .io import (MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES, MattingInputError,
+                 find_pairs)
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
 from .memory import DEFAULT_SHARE, TiledInferenceWarning
+from .predictor import DEFAULT_BATCH_SIZE, init_predictor
+from .tiling import DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE
+from .trimap import RULE
 from .visualize import preview, rgba_cutout
 
 EXIT_BAD_PAIRS = 1
@@ -98,7 +100,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='also write <stem>_preview.png')
     parser.add_argument('--device', default='cpu', help='torch device')
     parser.add_argument(
-        '--batch-size', type=int, default=4,
+        '--batch-size', type=int, default=DEFAULT_BATCH_SIZE,
         help='images per network call (same network input size only)')
     parser.add_argument(
         '--max-memory', type=float, metavar='GB',
@@ -117,9 +119,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'onnxruntime)')
     parser.add_argument(
         '--strict-trimap', action='store_true',
-        help='refuse trimaps with more than 1%% of values other than 0, 128 '
-        'and 255 instead of relabelling them (values below 64 -> 0, 192 and '
-        'above -> 255, the rest -> 128)')
+        help='refuse trimaps with more than '
+        f'{MAX_NON_TRIMAP_FRACTION * 100:g}%% of values other than '
+        f"{', '.join(map(str, TRIMAP_VALUES))} instead of relabelling them "
+        f'(values {RULE})')
     parser.add_argument(
         '--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
@@ -159,34 +162,26 @@ def _pairs(image: Path, guide: Path,
     return [(image, guide)], []
 
 
-def _write(path: Path, picture: np.ndarray) -> None:
-    """Write a PNG atomically (temporary file, then rename)."""
-    ok, encoded = cv2.imencode('.png', picture)
-    if not ok:
-        raise OSError(f"cannot encode '{path}'")
-    partial = path.with_name(path.name + '.partial')
-    partial.write_bytes(encoded.tobytes())
-    os.replace(partial, path)
-
-
 def _save(args: argparse.Namespace, stem: str, image: np.ndarray,
           trimap: np.ndarray, alpha: np.ndarray) -> None:
     """Write the outputs requested for one pair."""
     out = Path(args.out_dir)
-    _write(out / f'{stem}.png', alpha)
+    write_image_atomically(alpha, out / f'{stem}.png')
     if args.save_trimap:
-        _write(out / f'{stem}_trimap.png', trimap)
+        write_image_atomically(trimap, out / f'{stem}_trimap.png')
     colours = image
     if (args.rgba or args.foreground
             or args.preview) and not args.no_fg_estimation:
         colours = estimate_foreground(image, alpha)
     if args.rgba:
-        _write(out / f'{stem}_rgba.png', rgba_cutout(colours, alpha))
+        write_image_atomically(rgba_cutout(colours, alpha),
+                               out / f'{stem}_rgba.png')
     if args.foreground:
-        _write(out / f'{stem}_fg.png', colours)
+        write_image_atomically(colours, out / f'{stem}_fg.png')
     if args.preview:
-        _write(out / f'{stem}_preview.png',
-               preview(image, trimap, alpha, colours))
+        write_image_atomically(
+            preview(image, trimap, alpha, colours),
+            out / f'{stem}_preview.png')
 
 
 def _report(message: str, kind: str = 'error') -> None:

@@ -5,7 +5,7 @@ trimap in, (N, 1, H, W) raw alpha out -- with dynamic N, H and W (H and W
 multiples of the size divisor, 32 for IndexNet), batch norms folded. The
 pre- and post-processing (normalise, resize or pad to a multiple of 32,
 restore the size, clamp, trimap write-back) stays in
-:class:`~indexnet_plugin.apis.inference.MattingPredictor`, which runs the
+:class:`~indexnet_plugin.apis.predictor.MattingPredictor`, which runs the
 same code around the ONNX graph as around the PyTorch network; its settings
 are stored in the file's metadata (key ``indexnet_plugin.settings``), so
 :func:`init_onnx_predictor` needs nothing but the ``.onnx`` file.
@@ -18,8 +18,9 @@ from typing import Union
 import torch.nn as nn
 
 from .fast import fuse_conv_bn
-from .inference import MattingPredictor, MattingSettings
+from .predictor import MattingPredictor
 from .onnx_network import DEFAULT_OPSET, OnnxNetwork, network_to_onnx
+from .settings import MattingSettings
 
 METADATA_KEY = 'indexnet_plugin.settings'
 
@@ -74,7 +75,7 @@ def init_onnx_predictor(path: Union[str, Path],
     Args:
         path: File written by :func:`export_onnx`.
         **kwargs: Tiling and batching arguments of
-            :class:`~indexnet_plugin.apis.inference.MattingPredictor`.
+            :class:`~indexnet_plugin.apis.predictor.MattingPredictor`.
 
     Returns:
         MattingPredictor: The predictor.

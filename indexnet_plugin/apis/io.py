@@ -24,20 +24,20 @@ Conventions (the same for files and for arrays handed to the API):
 Every problem raises :class:`MattingInputError` whose message names the file
 (or ``image array``/``trimap array``) and what was expected.
 """
+import warnings
 from pathlib import Path
 from typing import List, Tuple, Union
-
-import warnings
 
 import cv2
 import numpy as np
 
-from .trimap import RULE, quantise_trimap
+from .trimap import (BACKGROUND, FOREGROUND, RULE, UNKNOWN,
+                     quantise_trimap)
 
 ArrayOrPath = Union[np.ndarray, str, Path]
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
-TRIMAP_VALUES = (0, 128, 255)
+TRIMAP_VALUES = (BACKGROUND, UNKNOWN, FOREGROUND)
 MAX_NON_TRIMAP_FRACTION = 0.01  # strict reading
 # Relabelling touches region borders (JPEG ringing, soft brush edges); when
 # most of the picture is off the three levels, it is not a trimap.

@@ -32,6 +32,7 @@ import numpy as np
 
 from .io import (ArrayOrPath, MattingInputError, decode_file,
                  describe_source, grey_channel, load_image)
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN
 
 THRESHOLD = 0.5
 UNKNOWN_WIDTH_FRACTION = 0.05
@@ -130,14 +131,14 @@ def mask_to_trimap(coverage: np.ndarray,
                                        cv2.DIST_MASK_PRECISE)
     to_inside = cv2.distanceTransform(1 - inside, cv2.DIST_L2,
                                       cv2.DIST_MASK_PRECISE)
-    trimap = np.where(inside > 0, 255, 0).astype(np.uint8)
+    trimap = np.where(inside > 0, FOREGROUND, BACKGROUND).astype(np.uint8)
     distance = np.where(inside > 0, to_outside, to_inside)
     # Squared distances between pixels are integers: comparing with
     # width^2 + 1/2 keeps OpenCV's float noise from flipping pixels at
     # exactly the band's width.
     band = distance * distance <= unknown_width * unknown_width + 0.5
     unsure = (coverage > SOFT_LOW) & (coverage < SOFT_HIGH)
-    trimap[band | unsure] = 128
+    trimap[band | unsure] = UNKNOWN
     return trimap
 
 

@@ -2,7 +2,7 @@
 
 A prediction runs whole when its estimated peak memory, a fixed part plus
 a cost per network-input pixel (N * H * W), fits in the memory budget; a
-larger input runs in overlapping tiles (:class:`~.inference.MattingPredictor`).
+larger input runs in overlapping tiles (:class:`~.predictor.MattingPredictor`).
 The budget is ``max_memory`` gigabytes (``--max-memory``) or, by default,
 :data:`DEFAULT_SHARE` of the memory available when the predictor is built
 (``MemAvailable`` of ``/proc/meminfo``; elsewhere a share of the physical

@@ -5,8 +5,9 @@ the process, so :func:`cached_onnx` exports a network once and keeps the
 graph in a user cache folder, named by a SHA-256 of everything the graph
 depends on: the weights, the module tree (``repr``), the source code of every
 module class, the torch version, the opset and the size divisor. Files are
-written to a temporary name and renamed, so a crash or a concurrent process
-never leaves a partial graph under a final name.
+written atomically (:func:`~indexnet_plugin.fileio.write_atomically`), so a
+crash or a concurrent process never leaves a partial graph under a final
+name.
 
 The folder is ``$INDEXNET_PLUGIN_CACHE_DIR`` if set, else
 ``$XDG_CACHE_HOME/indexnet_plugin/onnx`` (``~/.cache/indexnet_plugin/onnx``).
@@ -15,7 +16,6 @@ import gc
 import hashlib
 import inspect
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Optional, Union
@@ -23,7 +23,9 @@ from typing import Optional, Union
 import torch
 import torch.nn as nn
 
+from ..fileio import write_atomically
 from .onnx_network import DEFAULT_OPSET, network_to_onnx_bytes
+from .settings import DEFAULT_SIZE_DIVISOR
 
 CACHE_ENV = 'INDEXNET_PLUGIN_CACHE_DIR'
 
@@ -59,22 +61,8 @@ def network_key(network: nn.Module, size_divisor: int,
     return digest.hexdigest()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(
-        dir=path.parent, prefix=path.name, suffix='.partial')
-    try:
-        with os.fdopen(handle, 'wb') as file:
-            file.write(data)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 def cached_onnx(network: nn.Module,
-                size_divisor: int = 32,
+                size_divisor: int = DEFAULT_SIZE_DIVISOR,
                 cache_dir: Optional[Union[str, Path]] = None,
                 refresh: bool = False) -> Union[Path, bytes]:
     """The ONNX graph of a CPU network, exported at most once per weights.
@@ -100,7 +88,7 @@ def cached_onnx(network: nn.Module,
     # allocates the inference session.
     gc.collect()
     try:
-        _write_atomically(path, data)
+        write_atomically(data, path)
     except OSError as error:
         warnings.warn(f"cannot cache the ONNX graph in '{folder}' ({error}); "
                       f'set {CACHE_ENV} to a writable folder')

@@ -11,6 +11,8 @@ from typing import BinaryIO, Optional, Union
 import torch
 import torch.nn as nn
 
+from .settings import DEFAULT_SIZE_DIVISOR
+
 DEFAULT_OPSET = 17
 DYNAMIC_AXES = {0: 'batch', 2: 'height', 3: 'width'}
 
@@ -18,7 +20,7 @@ DYNAMIC_AXES = {0: 'batch', 2: 'height', 3: 'width'}
 def network_to_onnx(network: nn.Module,
                     target: Union[str, Path, BinaryIO],
                     opset: int = DEFAULT_OPSET,
-                    size_divisor: int = 32) -> None:
+                    size_divisor: int = DEFAULT_SIZE_DIVISOR) -> None:
     """Trace a CPU network into an ONNX file or buffer.
 
     Args:
@@ -46,7 +48,8 @@ def network_to_onnx(network: nn.Module,
             dynamo=False)
 
 
-def network_to_onnx_bytes(network: nn.Module, size_divisor: int = 32) -> bytes:
+def network_to_onnx_bytes(network: nn.Module,
+                          size_divisor: int = DEFAULT_SIZE_DIVISOR) -> bytes:
     """:func:`network_to_onnx` into memory."""
     buffer = io.BytesIO()
     network_to_onnx(network, buffer, size_divisor=size_divisor)

@@ -21,14 +21,16 @@ import hashlib
 import io
 from collections import OrderedDict
 from pathlib import Path
-from typing import Dict, List, Mapping, Union
+from typing import Dict, Mapping, Union
 
 import numpy as np
 import torch
 
-from ..engine import write_atomically
+from ..fileio import write_atomically
 from ..models.original_keys import is_original_state, module_pairs, rename_key
-from .inference import CheckpointError, _read_checkpoint, init_model
+from .builder import init_model
+from .checkpoint import (CheckpointError, example_keys, mismatch_report,
+                         read_checkpoint)
 
 # Bump when the key mapping changes; stored in the converted file's meta.
 MAPPING_VERSION = 1
@@ -41,11 +43,6 @@ ORIGINAL_CHECKPOINT_GLOBALS = (
     (np.core.multiarray.scalar, 'numpy.core.multiarray.scalar'),
     (np.dtype, 'numpy.dtype'),
 )
-
-
-def _examples(keys: List[str]) -> str:
-    """The first few keys, for messages."""
-    return ', '.join(keys[:3]) + (', ...' if len(keys) > 3 else '')
 
 
 def read_original_checkpoint(
@@ -63,7 +60,7 @@ def read_original_checkpoint(
             the allow-list, or no state dict of tensors.
     """
     with torch.serialization.safe_globals(ORIGINAL_CHECKPOINT_GLOBALS):
-        return _read_checkpoint(path)
+        return read_checkpoint(path)
 
 
 def original_to_plugin_state(
@@ -92,7 +89,7 @@ def original_to_plugin_state(
         raise CheckpointError(
             f"{source}: not the IndexNet authors' checkpoint: none of its "
             f'{len(state)} keys is a key of their network (e.g. '
-            f'{_examples(list(state))})')
+            f'{example_keys(list(state))})')
     pairs = module_pairs()
     renamed = {key: rename_key(key, dict(pairs)) for key in state}
     theirs_of = {ours: theirs for theirs, ours in pairs}
@@ -113,8 +110,7 @@ def original_to_plugin_state(
     ]
     found = (('missing keys', missing), ('unknown keys', unknown),
              ('shape mismatches (file vs model)', mismatched))
-    problems = '; '.join(f'{len(keys)} {what} ({_examples(keys)})'
-                         for what, keys in found if keys)
+    problems = mismatch_report(found)
     if problems:
         raise CheckpointError(
             f"{source}: does not fit the IndexNet of the authors' demo.py "

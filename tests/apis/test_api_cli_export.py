@@ -11,7 +11,7 @@ from conftest import make_pair
 from indexnet_plugin.apis import estimate_foreground, init_predictor
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.export import export_onnx, init_onnx_predictor
-from indexnet_plugin.apis.inference import init_model
+from indexnet_plugin.apis import init_model
 from indexnet_plugin.apis.onnx_network import OnnxNetwork
 
 

@@ -7,7 +7,7 @@ from conftest import (SIZE, build_mmedit_model, make_pair, mmedit_predict)
 from indexnet_plugin.apis import (MattingPredictor, MattingSettings,
                                   build_fast_network, fuse_conv_bn,
                                   init_predictor)
-from indexnet_plugin.apis.inference import _tile_layout
+from indexnet_plugin.apis.tiling import tile_layout
 from indexnet_plugin.apis.onnx_cache import network_key
 from indexnet_plugin.apis.onnx_network import OnnxNetwork
 
@@ -138,11 +138,11 @@ def test_batch_size_and_pixel_cap(mmedit_model):
 
 
 def test_tile_layout_covers_with_overlap_and_fewest_smallest_tiles():
-    assert _tile_layout(2048, 1280, 256, 32) == (1152, [0, 896])
-    assert _tile_layout(1024, 1280, 256, 32) == (1024, [0])
+    assert tile_layout(2048, 1280, 256, 32) == (1152, [0, 896])
+    assert tile_layout(1024, 1280, 256, 32) == (1024, [0])
     for tile, overlap in [(1280, 256), (1024, 256), (128, 32), (96, 64)]:
         for length in range(32, 4000, 32):
-            side, starts = _tile_layout(length, tile, overlap, 32)
+            side, starts = tile_layout(length, tile, overlap, 32)
             count = len(starts)
             assert side <= min(tile, length) and side % 32 == 0
             assert starts[0] == 0 and starts[-1] + side == length

@@ -14,6 +14,7 @@ import pytest
 from host_reference import MIM_ROOT, registry, transforms
 from PIL import Image
 
+from indexnet_plugin import fileio
 from indexnet_plugin.datasets.comp1k import (Problem, composite,
                                              fit_background, prepare_comp1k)
 
@@ -237,21 +238,19 @@ class TestResume:
                                                       make_small_download):
         sources = make_small_download(str(tmp_path / 'download'))
         out = str(tmp_path / 'out')
-        real_save = Image.Image.save
+        real_fsync = fileio.os.fsync
 
-        def killed_midway(image, fp, *args, **kwargs):
-            with open(fp, 'wb') as f:
-                f.write(b'\x89PNG\r\n')  # a truncated PNG
-            raise KeyboardInterrupt
+        def killed_midway(fd):
+            raise KeyboardInterrupt  # after the bytes, before the rename
 
-        monkeypatch.setattr(Image.Image, 'save', killed_midway)
+        monkeypatch.setattr(fileio.os, 'fsync', killed_midway)
         with pytest.raises(KeyboardInterrupt):
             prepare_comp1k(*sources, out_root=out, progress=False)
         for folder, _, files in os.walk(out):
             assert not [
                 f for f in files if f.endswith('.png') or f.endswith('.tmp')
             ], (folder, files)
-        monkeypatch.setattr(Image.Image, 'save', real_save)
+        monkeypatch.setattr(fileio.os, 'fsync', real_fsync)
         report = prepare_comp1k(*sources, out_root=out, progress=False)
         assert (report.written, report.skipped, report.problems) == (6, 0, [])
 

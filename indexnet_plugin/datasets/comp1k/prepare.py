@@ -3,12 +3,14 @@ protocol does: composite every foreground onto its N listed backgrounds and
 write the annotation files of mmedit's ``AdobeComp1kDataset``.
 
 The layout is described in :mod:`.layout`. Outputs are written atomically
-(temporary file + ``os.replace``), so an existing output is always complete
+(:func:`~indexnet_plugin.fileio.write_atomically`), so an existing output is
+always complete
 and a second run skips it. Missing or unreadable inputs never stop the run:
 they are collected as :class:`Problem` s and the annotation file of a split
 with problems is not written, so no training ever runs on a silently
 incomplete split.
 """
+import io
 import json
 import math
 import os
@@ -20,6 +22,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from ...fileio import write_atomically
 from .layout import (COCO2014_PREFIX, COMBINED_DIR, SPLITS, SplitLayout,
                      composite_name)
 
@@ -129,25 +132,13 @@ def _read_image(path: str, mode: str) -> np.ndarray:
         return np.asarray(image.convert(mode))
 
 
-def _write_png_atomic(path: str, array: np.ndarray) -> None:
-    """Write a PNG through a temporary file in the same folder, so ``path``
-    either does not exist or holds the complete image."""
-    tmp = osp.join(
-        osp.dirname(path), f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    try:
-        Image.fromarray(array).save(
-            tmp, format='PNG', compress_level=PNG_COMPRESS_LEVEL)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
-def _write_json_atomic(path: str, data: list) -> None:
-    tmp = f'{path}.{os.getpid()}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=4)
-    os.replace(tmp, path)
+def _write_png(path: str, array: np.ndarray) -> None:
+    """Write a PNG encoded by PIL (as DIM's composition code does),
+    atomically."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(
+        buffer, format='PNG', compress_level=PNG_COMPRESS_LEVEL)
+    write_atomically(buffer.getvalue(), path)
 
 
 def _try_read(path: str, mode: str,
@@ -195,8 +186,8 @@ def _run_job(job: _ForegroundJob) -> Tuple[int, int, int, List[Problem]]:
         bg = fit_background(bg_source, *alpha.shape)
         # bg before merged: the skip test needs both, so a run killed in
         # between redoes the pair.
-        _write_png_atomic(item.bg_out, bg)
-        _write_png_atomic(item.merged_out, composite(fg, bg, alpha))
+        _write_png(item.bg_out, bg)
+        _write_png(item.merged_out, composite(fg, bg, alpha))
         written += 1
     return handled, written, skipped, problems
 
@@ -459,5 +450,6 @@ def prepare_comp1k(adobe_root: str,
         problems += split_problems
         if not split_problems:
             ann_files.append(osp.abspath(osp.join(out_root, split.ann_file)))
-            _write_json_atomic(ann_files[-1], entries)
+            write_atomically(
+                json.dumps(entries, indent=4).encode(), ann_files[-1])
     return PrepareReport(written, skipped, sorted(set(problems)), ann_files)

@@ -11,13 +11,13 @@ foreground. Every image is drawn from its own
 generator seeded by ``(seed, role, index)``, so it does not depend on how
 many other images are made.
 """
-import os
 import os.path as osp
 from typing import List, NamedTuple, Tuple
 
 import cv2
 import numpy as np
 
+from ...fileio import write_atomically, write_image_atomically
 from .layout import COCO2014_PREFIX, COMBINED_DIR, OTHER_DIR, SPLITS
 from .layout import SplitLayout, composite_name
 from .prepare import composite, prepare_comp1k
@@ -217,16 +217,8 @@ def synthetic_composite(rng: np.random.Generator, height: int,
 
 
 # ------------------------------------------------------------------ writing
-def _write(path: str, image: np.ndarray) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, image):
-        raise OSError(f'could not write {path}')
-
-
 def _write_lines(path: str, lines: List[str]) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-        f.write(''.join(f'{line}\n' for line in lines))
+    write_atomically(''.join(f'{line}\n' for line in lines).encode(), path)
 
 
 def _sample_size(rng: np.random.Generator, min_size: Tuple[int, int],
@@ -257,16 +249,17 @@ def _write_split(split: SplitLayout, root: str, bg_dir: str,
         name = f'synthetic_{split.name}_{i:03d}{ext}'
         height, width = _sample_size(rng, min_size, max_size, odd=i == 0)
         alpha = synthetic_alpha(rng, height, width)
-        _write(
-            osp.join(src, folder, 'fg', name),
-            synthetic_foreground(rng, alpha))
-        _write(osp.join(src, folder, 'alpha', name), alpha)
+        write_image_atomically(
+            synthetic_foreground(rng, alpha), osp.join(src, folder, 'fg',
+                                                      name))
+        write_image_atomically(alpha, osp.join(src, folder, 'alpha', name))
         if split.has_trimaps:
             trimap = trimap_from_alpha(alpha, int(rng.integers(4, 9)))
             for j in range(bg_per_fg):
-                _write(
+                write_image_atomically(
+                    trimap,
                     osp.join(src, split.trimap_dir,
-                             composite_name(name, j, keep_ext=True)), trimap)
+                             composite_name(name, j, keep_ext=True)))
         for j in range(bg_per_fg):
             k = i * bg_per_fg + j
             bg_rng = np.random.default_rng(
@@ -277,9 +270,9 @@ def _write_split(split: SplitLayout, root: str, bg_dir: str,
             bg_size = [
                 int(side * bg_rng.uniform(*scale)) for side in (height, width)
             ]
-            _write(
-                osp.join(bg_dir, bg_names[k]),
-                synthetic_background(bg_rng, *bg_size))
+            write_image_atomically(
+                synthetic_background(bg_rng, *bg_size),
+                osp.join(bg_dir, bg_names[k]))
         fg_names.append(name)
     _write_lines(osp.join(src, split.fg_list), fg_names)
     _write_lines(osp.join(src, split.bg_list), bg_names)

@@ -195,7 +195,9 @@ def test_bare_network_matches_the_authors(case, converted_file):
     equal up to rounding)."""
     fixture = load_case(case)
     predictor = init_predictor(CONFIG, converted_file, fast=False)
-    inputs = predictor._network_input(fixture['image'], fixture['trimap'])
+    inputs = predictor.settings.to_network_input(fixture['image'],
+                                                 fixture['trimap'],
+                                                 predictor.device)
     assert input_sha256(inputs) == fixture['input_sha256']
     with torch.no_grad():
         raw = predictor.network(inputs)[0, 0].numpy()

@@ -1,10 +1,15 @@
-"""Checkpoints are written atomically through the atomic_local backend."""
+"""Every file is written atomically: results, checkpoints (through the
+atomic_local backend), cache entries, prepared data."""
 import os
+
+import cv2
+import numpy as np
 
 import pytest
 from mmengine.fileio import get_file_backend
 
-from indexnet_plugin.engine import AtomicLocalBackend, write_atomically
+from indexnet_plugin.engine import AtomicLocalBackend
+from indexnet_plugin.fileio import write_atomically, write_image_atomically
 
 
 def test_config_backend_args_select_the_atomic_backend(tmp_path):
@@ -39,3 +44,25 @@ def test_written_file_has_umask_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / 'f.pth').stat().st_mode & 0o777 == 0o644
+
+
+def test_image_round_trip_by_extension(tmp_path):
+    image = np.arange(60, dtype=np.uint8).reshape(4, 5, 3)
+    write_image_atomically(image, tmp_path / 'a' / 'x.png')
+    assert np.array_equal(cv2.imread(str(tmp_path / 'a' / 'x.png')), image)
+    assert os.listdir(tmp_path / 'a') == ['x.png']
+
+
+def test_image_that_cannot_be_encoded_names_the_file(tmp_path):
+    with pytest.raises(OSError, match="cannot encode an image of shape "
+                       r"\(4, 5, 7\) as '.*y\.png'"):
+        write_image_atomically(np.zeros((4, 5, 7), np.uint8),
+                               tmp_path / 'y.png')
+    assert os.listdir(tmp_path) == []
+
+
+def test_target_that_is_a_folder_leaves_no_temporary(tmp_path):
+    (tmp_path / 'alpha.png').mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_atomically(b'png', tmp_path / 'alpha.png')
+    assert os.listdir(tmp_path) == ['alpha.png']

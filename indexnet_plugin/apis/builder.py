@@ -1,0 +1,68 @@
+"""Building a mattor from a config (file, packaged name, Config or dict)."""
+from pathlib import Path
+from typing import Optional, Union
+
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import DefaultScope
+from mmengine.utils import import_modules_from_strings
+
+from ..configs import DEFAULT_CONFIG, resolve_config
+from ..host import HOST
+from ..registry import MODELS
+from .checkpoint import load_weights
+
+ConfigLike = Union[None, str, Path, dict, Config]
+
+
+def model_config(config: ConfigLike) -> ConfigDict:
+    """Return the model part of a config.
+
+    Args:
+        config: Config file or name (see
+            :func:`~indexnet_plugin.configs.resolve_config`), ``Config`` or
+            dict holding ``model`` (or the model dict itself); ``None`` is
+            the packaged ``indexnet_mobv2``. The config's ``custom_imports``
+            are imported.
+
+    Returns:
+        ConfigDict: The model config.
+
+    Raises:
+        FileNotFoundError: Missing config file or unknown config name.
+    """
+    if config is None:
+        config = DEFAULT_CONFIG
+    if isinstance(config, (str, Path)):
+        config = Config.fromfile(str(resolve_config(config)))
+    if 'custom_imports' in config:
+        import_modules_from_strings(**config['custom_imports'])
+    model = config['model'] if 'model' in config else config
+    return ConfigDict(model)
+
+
+def init_model(config: ConfigLike = None,
+               checkpoint: Optional[Union[str, Path]] = None,
+               device: str = 'cpu') -> torch.nn.Module:
+    """Build a mattor from a config and load its weights.
+
+    Args:
+        config: See :func:`model_config`; ``None`` is the ``indexnet_mobv2``
+            config (the released Comp-1k models).
+        checkpoint: Path or http(s) URL of the weights; ``None`` keeps the
+            initial weights (for tests).
+        device: Torch device.
+
+    Returns:
+        nn.Module: The mattor in eval mode.
+
+    Raises:
+        FileNotFoundError: Missing config file or unknown config name.
+        CheckpointError: See :func:`~.checkpoint.load_weights`.
+    """
+    model_cfg = model_config(config)
+    with DefaultScope.overwrite_default_scope(HOST):
+        model = MODELS.build(model_cfg)
+    if checkpoint is not None:
+        load_weights(model, checkpoint)
+    return model.to(device).eval()

@@ -1,0 +1,361 @@
+"""Alpha matting with a trained trimap-based mattor: build, load, predict.
+
+Typical use::
+
+    from indexnet_plugin.apis import init_predictor
+    predictor = init_predictor('indexnet_mobv2', 'indexnet.pth')  # name or path
+    alpha = predictor.predict('cat.jpg', 'cat_trimap.png')  # uint8 (H, W)
+
+The predictor reproduces mmedit's test-time behaviour of the same model
+(normalisation, resize to a multiple of ``size_divisor`` by interpolation or
+reflect padding, restoring the size, clamping, writing back the trimap's known
+regions, rounding to ``uint8``) and adds:
+
+* batching: inputs whose network input size is the same are stacked (in
+  ``interp`` mode every image of 100x130 to 127x159 pixels maps to 96x128),
+  so a batch gives the same alphas as one-by-one prediction;
+* bounded memory: a network input runs in one piece when its estimated
+  peak memory fits the memory budget (:mod:`.memory`); a larger one runs in
+  the fewest overlapping tiles of at most ``tile_size`` pixels a side,
+  blended with squared ramps, tiles without unknown pixels skipped, with a
+  :class:`~.memory.TiledInferenceWarning` per image;
+* a fast network (:mod:`.fast`): batch norms folded, run by onnxruntime
+  (or TorchScript), verified to match the plain network within 1e-4.
+
+With ``test_cfg=dict(protocol='original', ...)`` (the authors' model,
+``configs/indexnet_mobv2_original.py``) it follows the authors' test protocol
+instead (:mod:`~indexnet_plugin.models.original_protocol`): normalisation in
+float64, OpenCV resizing up and back, every non-128 trimap pixel written
+back, truncation to ``uint8``.
+"""
+
+import math
+import warnings
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+from . import memory
+from .builder import ConfigLike, init_model
+from .fast import build_fast_network, release_freed_memory
+from .io import ArrayOrPath, MattingInputError, describe_source, load_pair
+from .mask import load_mask_pair
+from .onnx_network import OnnxNetwork
+from .settings import MattingSettings
+from .tiling import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, TileGrid,
+                     run_tiled, tile_grid)
+
+Network = Callable[[torch.Tensor], torch.Tensor]
+
+# Images per network call of predict_batch (same network input size only).
+DEFAULT_BATCH_SIZE = 4
+
+
+class MattingPredictor:
+    """Predict alpha mattes with a network and mmedit's test-time rules
+    (or the authors', ``settings.protocol='original'``).
+
+    Args:
+        network: (N, 4, H, W) normalised image + trimap -> (N, 1, H, W)
+            alpha; H and W multiples of ``settings.size_divisor``.
+        settings: Pre- and post-processing, see :class:`MattingSettings`.
+        device: Device of the network.
+        max_pixels: Largest network input (H * W) run in one piece; also the
+            bound on N * H * W of a batch. None (default): the most pixels
+            whose estimated peak memory fits ``max_memory``.
+        tile_size: Largest tile side for larger inputs, a multiple of
+            ``size_divisor``; tiles are shrunk to the smallest size that
+            still covers the input with as few tiles (and, under a memory
+            budget, to the largest size that fits it).
+        tile_overlap: Minimum overlap of neighbouring tiles in pixels.
+        batch_size: Most images per network call in :meth:`predict_batch`.
+        max_memory: Memory budget of a prediction in GB, used when
+            ``max_pixels`` is None; None: a share of the memory available
+            now, see :func:`~.memory.default_budget`.
+        memory_path: Which measured cost per pixel applies to ``network``:
+            ``'fast'`` (onnxruntime) or ``'plain'`` (PyTorch, the larger).
+        strict_trimap: Refuse trimaps with values other than 0, 128 and
+            255 (beyond a few) instead of relabelling them, see
+            :func:`~.io.as_trimap`.
+
+    Raises:
+        ValueError: Invalid tiling, batching or memory arguments, or a
+            budget too small for tiles larger than ``tile_overlap``.
+    """
+
+    def __init__(self,
+                 network: Network,
+                 settings: MattingSettings,
+                 device: str = 'cpu',
+                 max_pixels: Optional[int] = None,
+                 tile_size: int = DEFAULT_TILE_SIZE,
+                 tile_overlap: int = DEFAULT_TILE_OVERLAP,
+                 batch_size: int = DEFAULT_BATCH_SIZE,
+                 max_memory: Optional[float] = None,
+                 memory_path: str = 'plain',
+                 strict_trimap: bool = False):
+        if memory_path not in memory.BYTES_PER_PIXEL:
+            raise ValueError(f'memory_path must be one of '
+                             f'{tuple(memory.BYTES_PER_PIXEL)}, got '
+                             f'{memory_path!r}')
+        if max_pixels is not None and max_memory is not None:
+            raise ValueError('give max_pixels or max_memory, not both')
+        self.memory_budget = None
+        if max_pixels is None:
+            self.memory_budget = memory.budget_bytes(max_memory)
+            max_pixels = memory.max_pixels_within(self.memory_budget,
+                                                  memory_path)
+            fitting = math.isqrt(max_pixels) // settings.size_divisor * (
+                settings.size_divisor)
+            if fitting <= tile_overlap:
+                raise ValueError(
+                    f'a memory budget of {self.memory_budget / memory.GB:.2f}'
+                    f' GB leaves room for tiles of {fitting}x{fitting} '
+                    f'pixels at most, not more than tile_overlap='
+                    f'{tile_overlap}; raise max_memory')
+            tile_size = min(tile_size, fitting)
+        if tile_size <= 0 or tile_size % settings.size_divisor:
+            raise ValueError('tile_size must be a positive multiple of '
+                             f'{settings.size_divisor}, got {tile_size}')
+        if not 0 <= tile_overlap < tile_size:
+            raise ValueError(f'tile_overlap must be in [0, {tile_size}), got '
+                             f'{tile_overlap}')
+        if max_pixels < tile_size * tile_size:
+            raise ValueError(f'max_pixels must be at least tile_size**2 = '
+                             f'{tile_size * tile_size}, got {max_pixels}')
+        if batch_size < 1:
+            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        self.network = network
+        self.settings = settings
+        self.device = torch.device(device)
+        self.max_pixels = max_pixels
+        self.tile_size = tile_size
+        self.tile_overlap = tile_overlap
+        self.batch_size = batch_size
+        self.memory_path = memory_path
+        self.strict_trimap = strict_trimap
+
+    # ------------------------------------------------------------ public API
+    def predict(self,
+                image: ArrayOrPath,
+                trimap: Optional[ArrayOrPath] = None,
+                as_float: bool = False,
+                *,
+                mask: Optional[ArrayOrPath] = None,
+                unknown_width: Optional[int] = None) -> np.ndarray:
+        """Predict the alpha matte of one image.
+
+        Args:
+            image: BGR image path or array (H, W, 3), see
+                :func:`~indexnet_plugin.apis.io.as_image`.
+            trimap: Trimap path or array (H, W) with 0/128/255.
+            as_float: Return float32 in [0, 1] instead of uint8 (the value
+                before rounding, for comparisons).
+            mask: Instead of a trimap: a binary or soft mask path or array
+                (H, W), made a trimap by
+                :func:`~indexnet_plugin.apis.mask.mask_to_trimap`.
+            unknown_width: Band width of that trimap in pixels (default: a
+                fraction of the object's size).
+
+        Returns:
+            np.ndarray: Alpha (H, W), uint8 (or float32), known trimap
+            regions set to 0 / 255 exactly (original protocol: every pixel
+            whose trimap is not 128 set to the trimap's value).
+
+        Raises:
+            MattingInputError: Invalid input, named by file.
+            ValueError: Both or neither of trimap and mask.
+        """
+        return self.predict_batch(
+            [image],
+            None if trimap is None else [trimap],
+            as_float,
+            masks=None if mask is None else [mask],
+            unknown_width=unknown_width)[0]
+
+    def predict_batch(self,
+                      images: Sequence[ArrayOrPath],
+                      trimaps: Optional[Sequence[ArrayOrPath]] = None,
+                      as_float: bool = False,
+                      *,
+                      masks: Optional[Sequence[ArrayOrPath]] = None,
+                      unknown_width: Optional[int] = None
+                      ) -> List[np.ndarray]:
+        """Predict the alpha mattes of images of any sizes.
+
+        Images with the same network input size share network calls of up to
+        ``batch_size`` images and ``max_pixels`` pixels; the results equal
+        :meth:`predict` on each image. Each image that runs in tiles gets a
+        :class:`~.memory.TiledInferenceWarning` (see :meth:`tiling_note`).
+
+        Args:
+            images: Image paths or arrays.
+            trimaps: Trimap paths or arrays, one per image.
+            as_float: See :meth:`predict`.
+            masks: Instead of trimaps: mask paths or arrays, one per image.
+            unknown_width: See :meth:`predict`.
+
+        Returns:
+            list[np.ndarray]: One alpha (H, W) per image, in input order.
+
+        Raises:
+            ValueError: Both or neither of trimaps and masks, or different
+                numbers of images and trimaps (masks).
+            MattingInputError: Any invalid input (nothing is predicted).
+        """
+        if (trimaps is None) == (masks is None):
+            raise ValueError('give exactly one of trimaps and masks, got '
+                             f"{'both' if masks is not None else 'neither'}")
+        guides, kind = (trimaps, 'trimaps') if masks is None else (masks,
+                                                                   'masks')
+        if len(images) != len(guides):
+            raise ValueError(f'got {len(images)} images but {len(guides)} '
+                             f'{kind}')
+        if masks is None:
+            pairs = [self.load_pair(i, t) for i, t in zip(images, trimaps)]
+        else:
+            pairs = [load_mask_pair(i, m, unknown_width)
+                     for i, m in zip(images, masks)]
+        for (image, _), source in zip(pairs, images):
+            self.check_size(image.shape[:2], source)
+        for (image, _), source in zip(pairs, images):
+            note = self.tiling_note(image.shape[:2], source)
+            if note is not None:
+                warnings.warn(memory.TiledInferenceWarning(note))
+        alphas: List[Optional[np.ndarray]] = [None] * len(pairs)
+        for indices in self._groups([p[0].shape[:2] for p in pairs]):
+            inputs = torch.cat([
+                self.settings.to_network_input(*pairs[i], self.device)
+                for i in indices
+            ])
+            predictions = self._run(inputs)
+            for i, prediction in zip(indices, predictions):
+                alphas[i] = self.settings.to_alpha(prediction, pairs[i][1],
+                                                     as_float)
+        return alphas
+
+    # ------------------------------------------------------------- internals
+    def load_pair(self, image: ArrayOrPath,
+                  trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
+        """Read and validate an image and its trimap as this predictor
+        reads trimaps.
+
+        Values other than 0, 128 and 255 are relabelled to the nearest level
+        (:mod:`.trimap`), kept and bounded with ``strict_trimap``, and kept
+        under the authors' protocol, where every value but 128 is written
+        back into the alpha as the authors' demo does.
+
+        Args:
+            image: Image path or array, see :func:`~.io.as_image`.
+            trimap: Trimap path or array, see :func:`~.io.as_trimap`.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap
+            (H, W), both ``uint8``.
+
+        Raises:
+            MattingInputError: Either input is invalid, or their sizes
+                differ.
+        """
+        return load_pair(image, trimap, self.strict_trimap,
+                         not self.settings.uses_original_protocol)
+
+    def check_size(self, size: Tuple[int, int], source: ArrayOrPath) -> None:
+        """Refuse an image smaller than the size divisor (the original
+        protocol resizes any image up).
+
+        Args:
+            size: (H, W) of the image.
+            source: The image's path or array, to name it in the message.
+
+        Raises:
+            MattingInputError: A side is below ``settings.size_divisor``.
+        """
+        d = self.settings.size_divisor
+        if min(size) < d and not self.settings.uses_original_protocol:
+            name = (f"image '{source}'" if isinstance(source, (str, Path))
+                    else 'image array')
+            raise MattingInputError(
+                f'{name} is {size[0]}x{size[1]} (HxW), the network needs at '
+                f'least {d}x{d}')
+
+    def tiling_note(self, size: Tuple[int, int],
+                    source: ArrayOrPath) -> Optional[str]:
+        """The line saying that an image runs in tiles and why, or None.
+
+        Args:
+            size: (H, W) of the image.
+            source: The image's path or array, to name it.
+
+        Returns:
+            str | None: See :func:`~.memory.tiling_note`; None for an image
+            that runs whole.
+        """
+        height, width = self.settings.network_size(*size)
+        if height * width <= self.max_pixels:
+            return None
+        grid = self._tile_grid(height, width)
+        return memory.tiling_note(
+            describe_source(source, 'image'), height, width, grid.count,
+            grid.height, grid.width, self.memory_path, self.memory_budget)
+
+    def _groups(self, sizes: List[Tuple[int, int]]) -> Iterator[List[int]]:
+        """Indices of images sharing network calls, in order of first use."""
+        by_size = {}
+        for i, (h, w) in enumerate(sizes):
+            by_size.setdefault(self.settings.network_size(h, w), []).append(i)
+        for (h, w), indices in by_size.items():
+            per_call = max(1, min(self.batch_size, self.max_pixels // (h * w)))
+            for start in range(0, len(indices), per_call):
+                yield indices[start:start + per_call]
+
+    @torch.inference_mode()
+    def _run(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Run the network, tiled when the input exceeds ``max_pixels``."""
+        if inputs.shape[-2] * inputs.shape[-1] <= self.max_pixels:
+            return self.network(inputs)
+        grid = self._tile_grid(*inputs.shape[-2:])
+        foreground = 255.0 / self.settings.trimap_divisor
+        return torch.cat([
+            run_tiled(self.network, x[None], grid, self.tile_overlap,
+                      foreground) for x in inputs
+        ])
+
+    def _tile_grid(self, height: int, width: int) -> TileGrid:
+        """The tiles of a network input of (height, width)."""
+        return tile_grid(height, width, self.tile_size, self.tile_overlap,
+                         self.settings.size_divisor)
+
+
+def init_predictor(config: ConfigLike = None,
+                   checkpoint: Optional[Union[str, Path]] = None,
+                   device: str = 'cpu',
+                   fast: bool = True,
+                   **kwargs) -> MattingPredictor:
+    """Build a model, load its weights and wrap it in a predictor.
+
+    Args:
+        config: See :func:`init_model`.
+        checkpoint: See :func:`init_model`.
+        device: Torch device.
+        fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
+            (same output within 1e-4, faster, less memory).
+        **kwargs: Tiling, batching, memory and trimap arguments of
+            :class:`MattingPredictor`.
+
+    Returns:
+        MattingPredictor: The predictor.
+    """
+    model = init_model(config, checkpoint, device)
+    settings = MattingSettings.from_model(model)
+    network = model.backbone
+    if fast:
+        network = build_fast_network(network, device)
+        del model  # the plain weights, unless they are the fallback
+        release_freed_memory()
+    # TorchScript and eager fallbacks are budgeted as plain (the larger).
+    kwargs.setdefault('memory_path',
+                      'fast' if isinstance(network, OnnxNetwork) else 'plain')
+    return MattingPredictor(network, settings, device, **kwargs)
