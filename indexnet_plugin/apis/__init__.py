@@ -1,14 +1,15 @@
 """User-facing APIs: building and loading models, prediction, masks,
 foreground colours, the command line and ONNX export.
 
-Modules by job: :mod:`.builder` (model from a config), :mod:`.checkpoint`
-(reading and loading weights), :mod:`.settings` (a mattor's test-time
-pre- and post-processing), :mod:`.predictor` (batches, memory budget),
-:mod:`.tiling`, :mod:`.fast` (faster network variants), :mod:`.io` and
-:mod:`.mask` (reading and validating inputs), :mod:`.foreground` and
-:mod:`.visualize` (cut-outs), :mod:`.export` (ONNX), :mod:`.cli`.
+Modules by job: :mod:`.builder` (model and predictor from a config),
+:mod:`.checkpoint` (reading and loading weights), :mod:`.settings` (a
+mattor's test-time pre- and post-processing), :mod:`.predictor` (batches,
+memory budget, failures per image), :mod:`.tiling`, :mod:`.fast` (faster
+network variants), :mod:`.io` and :mod:`.mask` (reading and validating
+inputs), :mod:`.foreground` and :mod:`.visualize` (cut-outs),
+:mod:`.export` (ONNX), :mod:`.cli`.
 """
-from .builder import init_model
+from .builder import init_model, init_predictor
 from .checkpoint import CheckpointError, load_weights, read_checkpoint
 from .export import export_onnx, init_onnx_predictor
 from .fast import build_fast_network, fuse_conv_bn
@@ -18,13 +19,14 @@ from .io import (MattingInputError, TrimapRelabelledWarning, find_pairs,
 from .mask import mask_to_trimap
 from .memory import TiledInferenceWarning
 from .original_checkpoint import convert_original_checkpoint
-from .predictor import MattingPredictor, init_predictor
+from .predictor import BatchPredictionError, MattingPredictor
 from .settings import MattingSettings
 from .visualize import preview, rgba_cutout
 
 __all__ = [
-    'CheckpointError', 'MattingInputError', 'MattingPredictor',
-    'MattingSettings', 'TiledInferenceWarning', 'TrimapRelabelledWarning',
+    'BatchPredictionError', 'CheckpointError', 'MattingInputError',
+    'MattingPredictor', 'MattingSettings', 'TiledInferenceWarning',
+    'TrimapRelabelledWarning',
     'build_fast_network', 'convert_original_checkpoint',
     'estimate_foreground', 'export_onnx', 'find_pairs', 'fuse_conv_bn',
     'init_model', 'init_onnx_predictor', 'init_predictor', 'load_image',

@@ -1,4 +1,5 @@
-"""Building a mattor from a config (file, packaged name, Config or dict)."""
+"""Building a mattor, or a predictor around it, from a config (file, packaged
+name, Config or dict) and a checkpoint."""
 from pathlib import Path
 from typing import Optional, Union
 
@@ -11,6 +12,10 @@ from ..configs import DEFAULT_CONFIG, resolve_config
 from ..host import HOST
 from ..registry import MODELS
 from .checkpoint import load_weights
+from .fast import build_fast_network, release_freed_memory
+from .onnx_network import OnnxNetwork
+from .predictor import MattingPredictor
+from .settings import MattingSettings
 
 ConfigLike = Union[None, str, Path, dict, Config]
 
@@ -66,3 +71,35 @@ def init_model(config: ConfigLike = None,
     if checkpoint is not None:
         load_weights(model, checkpoint)
     return model.to(device).eval()
+
+
+def init_predictor(config: ConfigLike = None,
+                   checkpoint: Optional[Union[str, Path]] = None,
+                   device: str = 'cpu',
+                   fast: bool = True,
+                   **kwargs) -> MattingPredictor:
+    """Build a model, load its weights and wrap it in a predictor.
+
+    Args:
+        config: See :func:`model_config`.
+        checkpoint: See :func:`init_model`.
+        device: Torch device.
+        fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
+            (same output within 1e-4, faster, less memory).
+        **kwargs: Tiling, batching, memory and trimap arguments of
+            :class:`MattingPredictor`.
+
+    Returns:
+        MattingPredictor: The predictor.
+    """
+    model = init_model(config, checkpoint, device)
+    settings = MattingSettings.from_model(model)
+    network = model.backbone
+    if fast:
+        network = build_fast_network(network, device)
+        del model  # the plain weights, unless they are the fallback
+        release_freed_memory()
+    # TorchScript and eager fallbacks are budgeted as plain (the larger).
+    kwargs.setdefault('memory_path',
+                      'fast' if isinstance(network, OnnxNetwork) else 'plain')
+    return MattingPredictor(network, settings, device, **kwargs)

@@ -20,37 +20,52 @@ Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
 ``out/<stem>_preview.png`` (image | trimap | alpha | cut-out on a
 checkerboard) and with ``--save-trimap`` ``out/<stem>_trimap.png``. Cut-out
 colours are estimated (:mod:`.foreground`) unless ``--no-fg-estimation``.
-Files are written atomically, so an interrupted run leaves only complete
-outputs. A bad pair is reported on one line (``error: ...``)
-and the others still run; the exit status is then 1. A problem with the
-config, checkpoint or folders exits with 2 before any prediction. A trimap
+Files are written atomically, so an interrupted run (Ctrl-C: exit status
+130) leaves only complete outputs. A pair that fails anywhere -- reading,
+prediction, memory, foreground estimation, writing -- is reported on one line
+(``error: ...`` naming the file and the cause) and the others still run; the
+exit status is then 1. A problem with the flags, device, config, checkpoint
+or folders exits with 2 before any prediction. A trimap
 whose values were relabelled to 0/128/255 and an image that runs in tiles
 each get one ``warning: ...`` line.
 """
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from ..environment import version_report
 from ..fileio import write_image_atomically
+from .builder import init_predictor
 from .checkpoint import CheckpointError
 from .foreground import estimate_foreground
 from .io import (MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES, MattingInputError,
-                 find_pairs)
+                 describe_error, find_pairs)
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
 from .memory import DEFAULT_SHARE, TiledInferenceWarning
-from .predictor import DEFAULT_BATCH_SIZE, init_predictor
+from .predictor import (DEFAULT_BATCH_SIZE, BatchPredictionError,
+                        MattingPredictor)
 from .tiling import DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE
 from .trimap import RULE
 from .visualize import preview, rgba_cutout
 
 EXIT_BAD_PAIRS = 1
 EXIT_FATAL = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+MEGA = 1e6
+# Arguments of the predictor as the flags that set them, for its messages.
+FLAGS = {
+    'batch_size': '--batch-size',
+    'max_memory': '--max-memory',
+    'tile_overlap': '--tile-overlap',
+    'tile_size': '--tile-size',
+}
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -162,24 +177,33 @@ def _pairs(image: Path, guide: Path,
     return [(image, guide)], []
 
 
+def _write(picture: np.ndarray, path: Path) -> None:
+    """Write one output image atomically, naming it if that fails."""
+    try:
+        write_image_atomically(picture, path)
+    except OSError as error:
+        raise OSError(
+            f"cannot write '{path}': {error.strerror or error}") from error
+
+
 def _save(args: argparse.Namespace, stem: str, image: np.ndarray,
           trimap: np.ndarray, alpha: np.ndarray) -> None:
     """Write the outputs requested for one pair."""
     out = Path(args.out_dir)
-    write_image_atomically(alpha, out / f'{stem}.png')
+    _write(alpha, out / f'{stem}.png')
     if args.save_trimap:
-        write_image_atomically(trimap, out / f'{stem}_trimap.png')
+        _write(trimap, out / f'{stem}_trimap.png')
     colours = image
     if (args.rgba or args.foreground
             or args.preview) and not args.no_fg_estimation:
         colours = estimate_foreground(image, alpha)
     if args.rgba:
-        write_image_atomically(rgba_cutout(colours, alpha),
+        _write(rgba_cutout(colours, alpha),
                                out / f'{stem}_rgba.png')
     if args.foreground:
-        write_image_atomically(colours, out / f'{stem}_fg.png')
+        _write(colours, out / f'{stem}_fg.png')
     if args.preview:
-        write_image_atomically(
+        _write(
             preview(image, trimap, alpha, colours),
             out / f'{stem}_preview.png')
 
@@ -190,10 +214,117 @@ def _report(message: str, kind: str = 'error') -> None:
     tqdm.write(f'{kind}: {message}', file=sys.stderr)
 
 
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Refuse numeric flags out of range, naming the flag."""
+    for flag, value, minimum in (('--batch-size', args.batch_size, 1),
+                                 ('--tile-size', args.tile_size, 1),
+                                 ('--tile-overlap', args.tile_overlap, 0)):
+        if value < minimum:
+            raise ValueError(f'{flag} must be at least {minimum}, got {value}')
+    for flag, value in (('--max-memory', args.max_memory),
+                        ('--max-megapixels', args.max_megapixels)):
+        if value is not None and not value > 0:
+            raise ValueError(f'{flag} must be positive, got {value:g}')
+    if args.max_memory is not None and args.max_megapixels is not None:
+        raise ValueError('give --max-memory or --max-megapixels, not both')
+    tile_megapixels = args.tile_size**2 / MEGA
+    if args.max_megapixels is not None and (args.max_megapixels <
+                                            tile_megapixels):
+        raise ValueError('--max-megapixels must be at least --tile-size '
+                         f'squared ({tile_megapixels:g}), got '
+                         f'{args.max_megapixels:g}')
+
+
+def _check_device(text: str) -> None:
+    """Refuse a device that is malformed or not on this machine, saying
+    which are."""
+    available = ['cpu']
+    if torch.cuda.is_available():
+        available += [f'cuda:{i}' for i in range(torch.cuda.device_count())]
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise ValueError(f'--device {text!r} is not a torch device; '
+                         f"available here: {', '.join(available)}")
+    index = 0 if device.index is None else device.index
+    if device.type != 'cpu' and f'{device.type}:{index}' not in available:
+        raise ValueError(f'--device {text!r} is not available here; '
+                         f"available: {', '.join(available)}")
+
+
+def _flag_names(message: str) -> str:
+    """The predictor's message with its argument names as the flags the
+    user typed."""
+    return re.sub(r'\b(' + '|'.join(FLAGS) + r')\b',
+                  lambda found: FLAGS[found.group(1)], message)
+
+
+def _load(args: argparse.Namespace, predictor: MattingPredictor, what: str,
+          image_path: Path,
+          guide_path: Path) -> Tuple[np.ndarray, np.ndarray]:
+    """Read one pair as the predictor will, reporting its warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        if what == 'mask':
+            image, trimap = load_mask_pair(image_path, guide_path,
+                                           args.unknown_width)
+        else:
+            image, trimap = predictor.load_pair(image_path, guide_path)
+    predictor.check_size(image.shape[:2], image_path)
+    for warning in caught:  # relabelled trimap values
+        _report(str(warning.message), 'warning')
+    note = predictor.tiling_note(image.shape[:2], image_path)
+    if note is not None:
+        _report(note, 'warning')
+    return image, trimap
+
+
+def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
+               what: str, chunk: Sequence[Tuple[Path, Path]],
+               progress: tqdm) -> int:
+    """Predict and write up to ``--batch-size`` pairs; returns how many
+    failed. A failure of one pair (reading, prediction, foreground
+    estimation, writing) is one error line; the others go on."""
+    failures = 0
+    loaded = []
+    for image_path, guide_path in chunk:
+        try:
+            loaded.append(
+                (image_path, *_load(args, predictor, what, image_path,
+                                    guide_path)))
+        except Exception as error:
+            _report(describe_error(error, image_path))
+            failures += 1
+            progress.update()
+    with warnings.catch_warnings():
+        # Reported above by file name.
+        warnings.simplefilter('ignore', TiledInferenceWarning)
+        try:
+            alphas = predictor.predict_batch([item[1] for item in loaded],
+                                             [item[2] for item in loaded])
+            errors = {}
+        except BatchPredictionError as failed:
+            alphas, errors = failed.alphas, failed.errors
+    for index, ((image_path, image, trimap),
+                alpha) in enumerate(zip(loaded, alphas)):
+        try:
+            if index in errors:
+                raise errors[index]
+            _save(args, image_path.stem, image, trimap, alpha)
+        except Exception as error:
+            _report(describe_error(error, image_path))
+            failures += 1
+        progress.update()
+    return failures
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the command; returns the exit status (0, 1 bad pairs, 2 fatal)."""
+    """Run the command; returns the exit status (0, 1 bad pairs, 2 fatal,
+    130 interrupted)."""
     args = parse_args(argv)
     try:
+        _check_numbers(args)
+        _check_device(args.device)
         guide, what = _guide(args)
         pairs, problems = _pairs(Path(args.image), guide, what)
         predictor = init_predictor(
@@ -202,7 +333,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.device,
             fast=not args.no_fast,
             max_pixels=(None if args.max_megapixels is None else int(
-                args.max_megapixels * 1e6)),
+                args.max_megapixels * MEGA)),
             max_memory=args.max_memory,
             strict_trimap=args.strict_trimap,
             tile_size=args.tile_size,
@@ -210,44 +341,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             batch_size=args.batch_size)
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     except (MattingInputError, CheckpointError, ValueError, OSError) as error:
-        _report(str(error))
+        _report(_flag_names(str(error)))
         return EXIT_FATAL
+    except KeyboardInterrupt:
+        _report('interrupted')
+        return EXIT_INTERRUPTED
     for problem in problems:
         _report(problem)
     failures = len(problems)
     progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
-    for start in range(0, len(pairs), args.batch_size):
-        loaded = []
-        for image_path, guide_path in pairs[start:start + args.batch_size]:
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter('always')
-                    if what == 'mask':
-                        image, trimap = load_mask_pair(
-                            image_path, guide_path, args.unknown_width)
-                    else:
-                        image, trimap = predictor.load_pair(
-                            image_path, guide_path)
-                predictor.check_size(image.shape[:2], image_path)
-                for warning in caught:  # relabelled trimap values
-                    _report(str(warning.message), 'warning')
-                note = predictor.tiling_note(image.shape[:2], image_path)
-                if note is not None:
-                    _report(note, 'warning')
-                loaded.append((image_path.stem, image, trimap))
-            except MattingInputError as error:
-                _report(str(error))
-                failures += 1
-                progress.update()
-        with warnings.catch_warnings():
-            # Reported above by file name.
-            warnings.simplefilter('ignore', TiledInferenceWarning)
-            alphas = predictor.predict_batch([item[1] for item in loaded],
-                                             [item[2] for item in loaded])
-        for (stem, image, trimap), alpha in zip(loaded, alphas):
-            if alpha is not None:
-                _save(args, stem, image, trimap, alpha)
-            progress.update()
+    try:
+        for start in range(0, len(pairs), args.batch_size):
+            failures += _run_chunk(args, predictor, what,
+                                   pairs[start:start + args.batch_size],
+                                   progress)
+    except KeyboardInterrupt:
+        progress.close()
+        _report('interrupted; the files written are complete (atomic '
+                'writes), the rest are not written')
+        return EXIT_INTERRUPTED
     progress.close()
     return EXIT_BAD_PAIRS if failures else 0
 

@@ -276,6 +276,28 @@ def describe_source(source: ArrayOrPath, what: str) -> str:
     return f'{what} array'
 
 
+def describe_error(error: Exception, source: ArrayOrPath) -> str:
+    """One line saying what went wrong with one input, naming it.
+
+    Args:
+        error: The failure; a :class:`MattingInputError` names its file
+            already and is kept as it is.
+        source: The image's path or array.
+
+    Returns:
+        str: ``image '<path>': <cause>``.
+    """
+    if isinstance(error, MattingInputError):
+        return str(error)
+    if isinstance(error, MemoryError):
+        cause = f'out of memory ({error})' if str(error) else 'out of memory'
+    elif isinstance(error, OSError):
+        cause = str(error)
+    else:
+        cause = f'{type(error).__name__}: {error}'
+    return f"{describe_source(source, 'image')}: {cause}"
+
+
 def find_pairs(image_dir: Union[str, Path],
                trimap_dir: Union[str, Path],
                what: str = 'trimap'

@@ -32,17 +32,16 @@ back, truncation to ``uint8``.
 import math
 import warnings
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import torch
 
 from . import memory
-from .builder import ConfigLike, init_model
-from .fast import build_fast_network, release_freed_memory
-from .io import ArrayOrPath, MattingInputError, describe_source, load_pair
-from .mask import load_mask_pair
-from .onnx_network import OnnxNetwork
+from .io import (ArrayOrPath, MattingInputError, describe_error,
+                 describe_source, load_pair)
+from .mask import check_unknown_width, load_mask_pair
 from .settings import MattingSettings
 from .tiling import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, TileGrid,
                      run_tiled, tile_grid)
@@ -51,6 +50,28 @@ Network = Callable[[torch.Tensor], torch.Tensor]
 
 # Images per network call of predict_batch (same network input size only).
 DEFAULT_BATCH_SIZE = 4
+
+
+class BatchPredictionError(RuntimeError):
+    """Some images of a batch failed; the alphas of the others are kept.
+
+    Args:
+        alphas: One entry per image: its alpha, or None where it failed.
+        errors: The failures by image index.
+        sources: The images as given (paths or arrays), to name them.
+    """
+
+    def __init__(self, alphas: List[Optional[np.ndarray]],
+                 errors: Dict[int, Exception],
+                 sources: Sequence[ArrayOrPath]):
+        self.alphas = alphas
+        self.errors = errors
+        self.messages = {
+            i: describe_error(error, sources[i])
+            for i, error in errors.items()
+        }
+        super().__init__(f'{len(errors)} of {len(alphas)} images failed: ' +
+                         '; '.join(self.messages.values()))
 
 
 class MattingPredictor:
@@ -168,12 +189,15 @@ class MattingPredictor:
             MattingInputError: Invalid input, named by file.
             ValueError: Both or neither of trimap and mask.
         """
-        return self.predict_batch(
-            [image],
-            None if trimap is None else [trimap],
-            as_float,
-            masks=None if mask is None else [mask],
-            unknown_width=unknown_width)[0]
+        try:
+            return self.predict_batch(
+                [image],
+                None if trimap is None else [trimap],
+                as_float,
+                masks=None if mask is None else [mask],
+                unknown_width=unknown_width)[0]
+        except BatchPredictionError as failed:
+            raise failed.errors[0]
 
     def predict_batch(self,
                       images: Sequence[ArrayOrPath],
@@ -201,9 +225,12 @@ class MattingPredictor:
             list[np.ndarray]: One alpha (H, W) per image, in input order.
 
         Raises:
-            ValueError: Both or neither of trimaps and masks, or different
-                numbers of images and trimaps (masks).
-            MattingInputError: Any invalid input (nothing is predicted).
+            ValueError: Both or neither of trimaps and masks, different
+                numbers of images and trimaps (masks), or an invalid
+                ``unknown_width``.
+            BatchPredictionError: Some images failed (invalid input, or an
+                error while predicting them); it holds the alphas of the
+                others and each failure.
         """
         if (trimaps is None) == (masks is None):
             raise ValueError('give exactly one of trimaps and masks, got '
@@ -213,27 +240,28 @@ class MattingPredictor:
         if len(images) != len(guides):
             raise ValueError(f'got {len(images)} images but {len(guides)} '
                              f'{kind}')
-        if masks is None:
-            pairs = [self.load_pair(i, t) for i, t in zip(images, trimaps)]
-        else:
-            pairs = [load_mask_pair(i, m, unknown_width)
-                     for i, m in zip(images, masks)]
-        for (image, _), source in zip(pairs, images):
-            self.check_size(image.shape[:2], source)
-        for (image, _), source in zip(pairs, images):
-            note = self.tiling_note(image.shape[:2], source)
+        if masks is not None:
+            check_unknown_width(unknown_width)
+        pairs: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
+        errors: Dict[int, Exception] = {}
+        for i, (image, guide) in enumerate(zip(images, guides)):
+            try:
+                pairs[i] = (self.load_pair(image, guide) if masks is None
+                            else load_mask_pair(image, guide, unknown_width))
+                self.check_size(pairs[i][0].shape[:2], image)
+            except Exception as error:  # reported per image, the rest runs
+                errors[i] = error
+                pairs.pop(i, None)
+        for i, (image, _) in pairs.items():
+            note = self.tiling_note(image.shape[:2], images[i])
             if note is not None:
                 warnings.warn(memory.TiledInferenceWarning(note))
-        alphas: List[Optional[np.ndarray]] = [None] * len(pairs)
-        for indices in self._groups([p[0].shape[:2] for p in pairs]):
-            inputs = torch.cat([
-                self.settings.to_network_input(*pairs[i], self.device)
-                for i in indices
-            ])
-            predictions = self._run(inputs)
-            for i, prediction in zip(indices, predictions):
-                alphas[i] = self.settings.to_alpha(prediction, pairs[i][1],
-                                                     as_float)
+        alphas: List[Optional[np.ndarray]] = [None] * len(images)
+        sizes = {i: image.shape[:2] for i, (image, _) in pairs.items()}
+        for indices in self._groups(sizes):
+            self._predict_group(indices, pairs, as_float, alphas, errors)
+        if errors:
+            raise BatchPredictionError(alphas, errors, images)
         return alphas
 
     # ------------------------------------------------------------- internals
@@ -301,15 +329,45 @@ class MattingPredictor:
             describe_source(source, 'image'), height, width, grid.count,
             grid.height, grid.width, self.memory_path, self.memory_budget)
 
-    def _groups(self, sizes: List[Tuple[int, int]]) -> Iterator[List[int]]:
-        """Indices of images sharing network calls, in order of first use."""
+    def _groups(self,
+                sizes: Dict[int, Tuple[int, int]]) -> Iterator[List[int]]:
+        """Indices of images sharing network calls, in order of first use.
+
+        Args:
+            sizes: (H, W) of each image to predict, by index.
+        """
         by_size = {}
-        for i, (h, w) in enumerate(sizes):
+        for i, (h, w) in sizes.items():
             by_size.setdefault(self.settings.network_size(h, w), []).append(i)
         for (h, w), indices in by_size.items():
             per_call = max(1, min(self.batch_size, self.max_pixels // (h * w)))
             for start in range(0, len(indices), per_call):
                 yield indices[start:start + per_call]
+
+    def _predict_group(self, indices: List[int], pairs: Dict[int, Tuple],
+                       as_float: bool, alphas: List[Optional[np.ndarray]],
+                       errors: Dict[int, Exception]) -> None:
+        """Predict images sharing one network call into ``alphas``.
+
+        When the call fails (out of memory, a runtime error), each image is
+        tried alone, so that one bad image costs only its own result, which
+        goes into ``errors``.
+        """
+        try:
+            inputs = torch.cat([
+                self.settings.to_network_input(*pairs[i], self.device)
+                for i in indices
+            ])
+            predictions = self._run(inputs)
+            for i, prediction in zip(indices, predictions):
+                alphas[i] = self.settings.to_alpha(prediction, pairs[i][1],
+                                                   as_float)
+        except Exception as error:  # reported per image, the rest runs
+            if len(indices) == 1:
+                errors[indices[0]] = error
+                return
+            for i in indices:
+                self._predict_group([i], pairs, as_float, alphas, errors)
 
     @torch.inference_mode()
     def _run(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -327,35 +385,3 @@ class MattingPredictor:
         """The tiles of a network input of (height, width)."""
         return tile_grid(height, width, self.tile_size, self.tile_overlap,
                          self.settings.size_divisor)
-
-
-def init_predictor(config: ConfigLike = None,
-                   checkpoint: Optional[Union[str, Path]] = None,
-                   device: str = 'cpu',
-                   fast: bool = True,
-                   **kwargs) -> MattingPredictor:
-    """Build a model, load its weights and wrap it in a predictor.
-
-    Args:
-        config: See :func:`init_model`.
-        checkpoint: See :func:`init_model`.
-        device: Torch device.
-        fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
-            (same output within 1e-4, faster, less memory).
-        **kwargs: Tiling, batching, memory and trimap arguments of
-            :class:`MattingPredictor`.
-
-    Returns:
-        MattingPredictor: The predictor.
-    """
-    model = init_model(config, checkpoint, device)
-    settings = MattingSettings.from_model(model)
-    network = model.backbone
-    if fast:
-        network = build_fast_network(network, device)
-        del model  # the plain weights, unless they are the fallback
-        release_freed_memory()
-    # TorchScript and eager fallbacks are budgeted as plain (the larger).
-    kwargs.setdefault('memory_path',
-                      'fast' if isinstance(network, OnnxNetwork) else 'plain')
-    return MattingPredictor(network, settings, device, **kwargs)
