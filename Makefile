@@ -13,10 +13,8 @@ export INDEXNET_VENV := $(abspath $(VENV))
 MMAGIC_TESTS := tests/test_bootstrap.py tests/test_registry.py \
 	tests/datasets/test_pipelines.py tests/models/test_indexnet_mattor.py \
 	tests/tools/test_prepare_comp1k.py::TestEndToEnd \
-	tests/training/test_mim_train.py::test_train_killed_then_resumed_then_tested
-# tests/apis import helpers from their own conftest.py, so they get a session of
-# their own (pytest loads the conftest.py of every argument's folder at start).
-MMAGIC_API_TESTS := tests/apis/test_api_inference.py tests/apis/test_api_cli_export.py
+	tests/training/test_mim_train.py::test_train_killed_then_resumed_then_tested \
+	tests/apis/test_api_inference.py tests/apis/test_api_cli_export.py
 
 .PHONY: bootstrap bootstrap-mmagic demo test test-mmedit test-mmagic bench
 
@@ -36,7 +34,6 @@ test-mmedit: bootstrap
 
 test-mmagic: bootstrap-mmagic
 	$(MMAGIC_PYTHON) -m pytest $(MMAGIC_TESTS)
-	$(MMAGIC_PYTHON) -m pytest $(MMAGIC_API_TESTS)
 
 bench: bootstrap
 	$(PYTHON) bench/bench_pipeline.py

@@ -4,9 +4,10 @@ import os.path as osp
 import subprocess
 import sys
 
+from helpers.paths import REPO
+
 from indexnet_plugin.host import HOST
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BOOTSTRAP = osp.join(REPO, 'tools', 'bootstrap.sh')
 VENV = osp.dirname(osp.dirname(sys.executable))
 

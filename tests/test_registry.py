@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+from helpers.paths import REPO
 from host_reference import HOST, registry
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, Registry
@@ -18,7 +19,6 @@ from indexnet_plugin.registry import CHILDREN, MODELS, TRANSFORMS
 
 HOST_MODELS = registry.MODELS
 HOST_TRANSFORMS = registry.TRANSFORMS
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 @pytest.fixture(autouse=True)

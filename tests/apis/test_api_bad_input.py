@@ -3,7 +3,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import make_pair
+from helpers.images import make_pair
 
 from indexnet_plugin.apis import (CheckpointError, MattingInputError,
                                   find_pairs, init_model, load_image,
@@ -139,8 +139,8 @@ def test_checkpoint_not_a_checkpoint(tmp_path):
         f"checkpoint '{tmp_path / 'x.pth'}': cannot be read (")
 
 
-def test_checkpoint_of_another_architecture(tmp_path, mmedit_model):
-    state = dict(mmedit_model.state_dict())
+def test_checkpoint_of_another_architecture(tmp_path, host_model):
+    state = dict(host_model.state_dict())
     state.pop('backbone.decoder.pred.1.weight')
     state['backbone.extra.weight'] = torch.zeros(1)
     state['backbone.encoder.layers.0.conv.weight'] = torch.zeros(32, 3, 3, 3)
@@ -153,9 +153,9 @@ def test_checkpoint_of_another_architecture(tmp_path, mmedit_model):
         '(32, 4, 3, 3))); is it a checkpoint of this config?')
 
 
-def test_checkpoint_formats_load(tmp_path, mmedit_model):
+def test_checkpoint_formats_load(tmp_path, host_model):
     """Bare state dicts and DataParallel 'module.' prefixes load too."""
-    state = mmedit_model.state_dict()
+    state = host_model.state_dict()
     torch.save({f'module.{k}': v for k, v in state.items()}, tmp_path / 'p.pth')
     model = init_model(None, tmp_path / 'p.pth')
     for key, value in model.state_dict().items():

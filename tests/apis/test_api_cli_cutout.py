@@ -4,7 +4,7 @@
 import cv2
 import numpy as np
 import pytest
-from conftest import make_pair
+from helpers.images import make_pair
 
 from indexnet_plugin.apis import estimate_foreground
 from indexnet_plugin.apis.cli import main

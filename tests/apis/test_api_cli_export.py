@@ -6,7 +6,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import make_pair
+from helpers.images import make_pair
 
 from indexnet_plugin.apis import estimate_foreground, init_predictor
 from indexnet_plugin.apis.cli import main

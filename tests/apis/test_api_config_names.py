@@ -7,12 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers.paths import REPO
 
 from indexnet_plugin.apis import init_model, init_predictor
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.export import init_onnx_predictor
 
-REPO = Path(__file__).resolve().parents[2]
 # Derived from the folder, not from the module under test.
 KNOWN_NAMES = ', '.join(
     sorted(path.stem for path in (REPO / 'configs').glob('*.py')))

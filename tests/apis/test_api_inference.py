@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 import torch
-from conftest import (SIZE, build_mmedit_model, make_pair, mmedit_predict)
+from helpers.images import SIZE, make_pair
+from helpers.models import host_indexnet, host_test_step_alpha
 
 from indexnet_plugin.apis import (MattingPredictor, MattingSettings,
                                   build_fast_network, fuse_conv_bn,
@@ -20,12 +21,12 @@ TOLERANCE = 1e-4
 ])
 def test_pre_and_post_processing_equal_mmedit(test_cfg):
     """Same network: our alpha is mmedit's test_step alpha, to the level."""
-    model = build_mmedit_model(test_cfg)
+    model = host_indexnet(test_cfg=test_cfg)
     predictor = MattingPredictor(model.backbone,
                                  MattingSettings.from_model(model))
     for height, width in [SIZE, (64, 96), (97, 161)]:
         image, trimap = make_pair(height, width, seed=height)
-        expected = mmedit_predict(model, image, trimap)
+        expected = host_test_step_alpha(model, image, trimap)
         alpha = predictor.predict(image, trimap)
         assert alpha.dtype == np.uint8 and alpha.shape == (height, width)
         assert np.array_equal(alpha, expected), np.abs(
@@ -41,19 +42,19 @@ def test_known_regions_written_back(reference_predictor, pair):
     assert 0 < unknown.std()  # a real prediction, not a constant
 
 
-def test_plugin_model_from_checkpoint_matches_mmedit(mmedit_model, checkpoint,
+def test_plugin_model_from_checkpoint_matches_mmedit(host_model, checkpoint,
                                                      pair):
     """init_predictor(default config, old-format checkpoint) == mmedit."""
     image, trimap = pair
     predictor = init_predictor(None, checkpoint, fast=False)
-    expected = mmedit_predict(mmedit_model, image, trimap)
+    expected = host_test_step_alpha(host_model, image, trimap)
     difference = np.abs(predictor.predict(image, trimap).astype(int) -
                         expected)
     assert difference.max() <= 1, difference.max()
 
 
-def test_fuse_conv_bn(mmedit_model):
-    network = mmedit_model.backbone
+def test_fuse_conv_bn(host_model):
+    network = host_model.backbone
     fused = fuse_conv_bn(network)
     assert not any(
         isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
@@ -65,8 +66,8 @@ def test_fuse_conv_bn(mmedit_model):
 
 
 @pytest.fixture(scope='module')
-def fast_network(mmedit_model):
-    return build_fast_network(mmedit_model.backbone)
+def fast_network(host_model):
+    return build_fast_network(host_model.backbone)
 
 
 def test_fast_network_is_onnxruntime(fast_network):
@@ -78,27 +79,27 @@ def test_fast_network_is_onnxruntime(fast_network):
     assert not options.enable_mem_pattern and options.enable_cpu_mem_arena
 
 
-def test_fast_network_graph_is_cached_and_repaired(fast_network, mmedit_model,
+def test_fast_network_graph_is_cached_and_repaired(fast_network, host_model,
                                                    onnx_cache_dir,
                                                    monkeypatch):
     """A second build loads the cached graph; a damaged one is re-exported."""
-    network = fuse_conv_bn(mmedit_model.backbone)
+    network = fuse_conv_bn(host_model.backbone)
     path = onnx_cache_dir / f'{network_key(network, 32)}.onnx'
     assert path.is_file()
     with monkeypatch.context() as patch:
         patch.setattr('indexnet_plugin.apis.onnx_cache.network_to_onnx_bytes',
                       lambda *args: pytest.fail('exported again'))
-        assert isinstance(build_fast_network(mmedit_model.backbone),
+        assert isinstance(build_fast_network(host_model.backbone),
                           OnnxNetwork)
     graph = path.read_bytes()
     path.write_bytes(graph[:len(graph) // 2])  # as if a disk filled up
     with pytest.warns(UserWarning, match='_onnxruntime failed'):
-        rebuilt = build_fast_network(mmedit_model.backbone)
+        rebuilt = build_fast_network(host_model.backbone)
     assert isinstance(rebuilt, OnnxNetwork)
     assert path.stat().st_size == len(graph)
 
 
-def test_fast_path_equals_plain(fast_network, mmedit_model,
+def test_fast_path_equals_plain(fast_network, host_model,
                                 reference_predictor):
     fast = MattingPredictor(fast_network, reference_predictor.settings)
     for height, width in [SIZE, (150, 70)]:
@@ -122,15 +123,15 @@ def test_batch_equals_one_by_one(reference_predictor):
         assert difference <= 1e-5, difference  # float rounding only
 
 
-def test_batch_size_and_pixel_cap(mmedit_model):
+def test_batch_size_and_pixel_cap(host_model):
     calls = []
 
     def network(inputs):
         calls.append(inputs.shape[0])
-        return mmedit_model.backbone(inputs)
+        return host_model.backbone(inputs)
 
     predictor = MattingPredictor(
-        network, MattingSettings.from_model(mmedit_model), batch_size=3,
+        network, MattingSettings.from_model(host_model), batch_size=3,
         max_pixels=96 * 128 * 2, tile_size=96, tile_overlap=32)
     pairs = [make_pair(*SIZE, seed=i) for i in range(5)]
     predictor.predict_batch(*zip(*pairs))
@@ -154,7 +155,7 @@ def test_tile_layout_covers_with_overlap_and_fewest_smallest_tiles():
                 assert count * (side - 32) - (count - 1) * overlap < length
 
 
-def test_tiling_difference_to_whole_image(mmedit_model, reference_predictor):
+def test_tiling_difference_to_whole_image(host_model, reference_predictor):
     """Tiled vs whole-image alpha on a 256x320 input in 128-pixel tiles.
 
     Measured with these random weights: mean absolute difference over the
@@ -162,7 +163,7 @@ def test_tiling_difference_to_whole_image(mmedit_model, reference_predictor):
     leaves room for other weights; a seam or misplaced tile gives far more.
     """
     image, trimap = make_pair(256, 320, seed=3)
-    tiled = MattingPredictor(mmedit_model.backbone,
+    tiled = MattingPredictor(host_model.backbone,
                              reference_predictor.settings,
                              max_pixels=128 * 128, tile_size=128,
                              tile_overlap=64)
@@ -176,13 +177,13 @@ def test_tiling_difference_to_whole_image(mmedit_model, reference_predictor):
     assert np.array_equal(alpha[~unknown], whole[~unknown])
 
 
-def test_tiles_without_unknown_pixels_are_skipped(mmedit_model,
+def test_tiles_without_unknown_pixels_are_skipped(host_model,
                                                   reference_predictor):
     calls = []
 
     def network(inputs):
         calls.append(tuple(inputs.shape))
-        return mmedit_model.backbone(inputs)
+        return host_model.backbone(inputs)
 
     tiled = MattingPredictor(network, reference_predictor.settings,
                              max_pixels=128 * 128, tile_size=128,

@@ -2,14 +2,13 @@
 import cv2
 import numpy as np
 import pytest
-from conftest import make_pair
+from helpers.images import SIZE, make_pair
 
 from indexnet_plugin.apis import MattingInputError
 from indexnet_plugin.apis.mask import (MIN_UNKNOWN_WIDTH, as_mask,
                                        default_unknown_width, load_mask,
                                        load_mask_pair, mask_to_trimap)
 
-SIZE = (100, 130)  # as conftest's pair
 
 
 def square_mask(top=30, left=40, side=40, value=255, dtype=np.uint8):

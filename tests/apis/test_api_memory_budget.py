@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import SIZE, make_pair
+from helpers.images import SIZE, make_pair
 
 from indexnet_plugin.apis import MattingPredictor, MattingSettings, memory
 from indexnet_plugin.apis.cli import main

@@ -10,19 +10,19 @@ from typing import List
 
 import pytest
 import torch
+from helpers.comp1k import tiny_comp1k
+from helpers.models import INTERP, PAD, build, make_sample, model_cfg
+from helpers.paths import REPO
 from host_reference import DataSample as EditDataSample
 from host_reference import host_config, registry
 from mmengine.config import Config
 from mmengine.runner import Runner
-from model_helpers import (INTERP, PAD, build, make_sample, model_cfg,
-                           randomize_weights)
 
-from indexnet_plugin.datasets.comp1k import build_demo_dataset
 from indexnet_plugin.host import MattorPreprocessor as MMEditMattorPreprocessor
 from indexnet_plugin.models import MattorPreprocessor
 from indexnet_plugin.registry import MODELS
+from indexnet_plugin.testing import randomise_weights
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMEDIT_CONFIG = host_config('indexnet', 'indexnet_mobv2_1xb16-78k_comp1k.py')
 METRICS = registry.METRICS
 MMEDIT_MODELS = registry.MODELS
@@ -86,7 +86,7 @@ def assert_same(ours, ref, where: str) -> None:
 def model():
     """Plugin IndexNet behind mmedit's preprocessor (the batch-size-1
     reference), random weights and BN statistics."""
-    return randomize_weights(build(model_cfg(True)), seed=3).eval()
+    return randomise_weights(build(model_cfg(True)), seed=3).eval()
 
 
 @pytest.fixture(scope='module')
@@ -267,17 +267,11 @@ def test_runner_test_metrics_equal_for_batch_sizes_1_and_3(tmp_path):
     allows a few such pixels; padding leaking into an alpha would change
     hundreds. Samples of different sizes are bit-exact (unit test above).
     """
-    root = build_demo_dataset(
-        str(tmp_path / 'comp1k'),
-        num_train_fg=2,
-        train_bg_per_fg=1,
-        num_test_fg=2,
-        test_bg_per_fg=2,
-        min_size=(96, 96),
-        max_size=(128, 160))
+    root = tiny_comp1k(str(tmp_path / 'comp1k'), train_bg_per_fg=1,
+                       num_test_fg=2)
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'indexnet_mobv2.py'))
     cfg.model.backbone.encoder.init_cfg = None
-    network = randomize_weights(MODELS.build(cfg.model), seed=5)
+    network = randomise_weights(MODELS.build(cfg.model), seed=5)
     checkpoint = tmp_path / 'random.pth'
     torch.save({'meta': {}, 'state_dict': network.state_dict()}, checkpoint)
 

@@ -9,7 +9,9 @@ import pytest
 import torch
 from host_reference import DataSample as EditDataSample
 from host_reference import PackInputs as PackEditInputs
-from model_helpers import build, model_cfg, randomize_weights
+from helpers.models import build, model_cfg
+
+from indexnet_plugin.testing import randomise_weights
 
 
 # Upstream's training scenario: the composition loss alone.
@@ -19,7 +21,7 @@ LOSSES = dict(loss_alpha=None, loss_comp=dict(type='L1CompositionLoss'))
 @pytest.fixture(scope='module')
 def pair():
     """mmedit's IndexNet and ours, same non-trivial weights."""
-    theirs = randomize_weights(build(dict(model_cfg(False), **LOSSES)), seed=3)
+    theirs = randomise_weights(build(dict(model_cfg(False), **LOSSES)), seed=3)
     ours = build(dict(model_cfg(True), **LOSSES))
     ours.load_state_dict(theirs.state_dict())
     return theirs, ours

@@ -7,22 +7,16 @@ import re
 
 import pytest
 import torch
+from helpers.models import build, model_cfg, save_released, serve_directory
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import load_checkpoint
-from model_helpers import (build, model_cfg, randomize_weights, save_released,
-                           serve_directory)
 
 
 @pytest.fixture(scope='module')
-def reference():
-    return randomize_weights(build(model_cfg(False)), seed=11).eval()
-
-
-@pytest.fixture(scope='module')
-def released(reference, tmp_path_factory):
+def released(host_model, tmp_path_factory):
     directory = tmp_path_factory.mktemp('released')
-    return save_released(reference, directory / 'indexnet_mobv2.pth')
+    return save_released(host_model, directory / 'indexnet_mobv2.pth')
 
 
 def assert_same_outputs(ours, reference):
@@ -36,7 +30,7 @@ def assert_same_outputs(ours, reference):
     assert diff <= 1e-5, f'max|ours - mmedit| = {diff:.3g} > 1e-5'
 
 
-def test_runner_load_from_config(reference, released, tmp_path):
+def test_runner_load_from_config(host_model, released, tmp_path):
     cfg = Config(
         dict(
             custom_imports=dict(imports=['indexnet_plugin']),
@@ -47,10 +41,10 @@ def test_runner_load_from_config(reference, released, tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.load_or_resume()
     assert type(runner.model).__module__ == 'indexnet_plugin.models.mattor'
-    assert_same_outputs(runner.model, reference)
+    assert_same_outputs(runner.model, host_model)
 
 
-def test_load_over_http(reference, released, tmp_path, monkeypatch):
+def test_load_over_http(host_model, released, tmp_path, monkeypatch):
     # mmengine caches HTTP downloads under $TORCH_HOME/hub/checkpoints.
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
     ours = build(model_cfg(True))
@@ -60,11 +54,11 @@ def test_load_over_http(reference, released, tmp_path, monkeypatch):
             strict=True)
     cached = tmp_path / 'torch_home' / 'hub' / 'checkpoints' / released.name
     assert cached.is_file()
-    assert_same_outputs(ours, reference)
+    assert_same_outputs(ours, host_model)
 
 
-def test_missing_and_unexpected_keys_are_named(reference, tmp_path, capsys):
-    state_dict = dict(reference.state_dict())
+def test_missing_and_unexpected_keys_are_named(host_model, tmp_path, capsys):
+    state_dict = dict(host_model.state_dict())
     del state_dict['backbone.decoder.pred.1.weight']
     state_dict['backbone.encoder.extra.weight'] = torch.zeros(1)
     path = tmp_path / 'mismatch.pth'
@@ -84,14 +78,14 @@ def test_missing_and_unexpected_keys_are_named(reference, tmp_path, capsys):
     assert 'backbone.decoder.pred.1.weight' in out
 
 
-def test_pickled_callable_is_refused(reference, tmp_path):
+def test_pickled_callable_is_refused(host_model, tmp_path):
     path = tmp_path / 'malicious.pth'
     torch.save(
         {
             'meta': {
                 'hook': os.system
             },
-            'state_dict': reference.state_dict()
+            'state_dict': host_model.state_dict()
         }, path)
     ours = build(model_cfg(True))
     before = {k: v.clone() for k, v in ours.state_dict().items()}

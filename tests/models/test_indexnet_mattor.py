@@ -5,18 +5,10 @@ import re
 
 import pytest
 import torch
-from host_reference import HOST
+from helpers.models import (INTERP, PAD, build, host_float_alpha,
+                            host_indexnet, make_sample, model_cfg,
+                            preprocess_test)
 from host_reference import DataSample as EditDataSample
-from model_helpers import (INTERP, PAD, build, host_float_alpha, make_sample,
-                           model_cfg, preprocess_test, randomize_weights)
-
-
-@pytest.fixture(scope='module')
-def reference():
-    """The host's default IndexNet with non-trivial weights and statistics."""
-    model = build(model_cfg(False))
-    assert type(model).__module__.startswith(f'{HOST}.'), type(model)
-    return randomize_weights(model, seed=7).eval()
 
 
 def ours_like(reference, test_cfg=INTERP):
@@ -27,17 +19,17 @@ def ours_like(reference, test_cfg=INTERP):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('test_cfg', [INTERP, PAD], ids=['interp', 'pad'])
-def test_full_size_alpha_matches_mmedit(reference, test_cfg):
+def test_full_size_alpha_matches_mmedit(host_model, test_cfg):
     """517x389 image (not a multiple of 32): raw output and float alpha
     within 1e-5, uint8 alpha within 1."""
-    reference.test_cfg = dict(test_cfg)
-    ours = ours_like(reference, test_cfg)
+    host_model.test_cfg = dict(test_cfg)
+    ours = ours_like(host_model, test_cfg)
     inputs, samples = preprocess_test(ours, [make_sample(389, 517, seed=0)])
     with torch.no_grad():
-        resized = reference.resize_inputs(inputs[0])
-        ref_raw = reference(resized)
+        resized = host_model.resize_inputs(inputs[0])
+        ref_raw = host_model(resized)
         raw_diff = (ours(resized) - ref_raw).abs().max().item()
-        ref_float = host_float_alpha(reference, inputs[0], samples[0],
+        ref_float = host_float_alpha(host_model, inputs[0], samples[0],
                                        ref_raw)
         our_float = ours.predict_alpha(inputs[0], samples)[0]
         our_u8 = ours(
@@ -65,8 +57,8 @@ def train_batch(model, seed):
     return data['inputs'], data['data_samples']
 
 
-def test_training_losses_and_gradients_match_mmedit(reference):
-    theirs = randomize_weights(build(model_cfg(False)), seed=8).train()
+def test_training_losses_and_gradients_match_mmedit(host_model):
+    theirs = host_indexnet(seed=8).train()
     ours = build(model_cfg(True)).train()
     ours.load_state_dict(theirs.state_dict())
     inputs, data_samples = train_batch(ours, seed=10)
@@ -86,15 +78,15 @@ def test_training_losses_and_gradients_match_mmedit(reference):
     assert worst <= 1e-5, f'max relative gradient diff {worst:.3g} > 1e-5'
 
 
-def test_batch_of_equal_sizes_equals_one_by_one(reference):
-    ours = ours_like(reference)
+def test_batch_of_equal_sizes_equals_one_by_one(host_model):
+    ours = ours_like(host_model)
     inputs, samples = preprocess_test(
         ours, [make_sample(70, 90, seed=i) for i in range(3)])
     with torch.no_grad():
         batched = ours(
             torch.cat(inputs), EditDataSample.stack(samples), mode='predict')
         singles = [
-            reference(x, EditDataSample.stack([s]),
+            host_model(x, EditDataSample.stack([s]),
                       mode='predict')[0].output.pred_alpha
             for x, s in zip(inputs, samples)
         ]
@@ -107,9 +99,9 @@ def test_batch_of_equal_sizes_equals_one_by_one(reference):
 
 @pytest.mark.parametrize('test_cfg', [INTERP, PAD], ids=['interp', 'pad'])
 def test_padded_batch_of_different_sizes_equals_one_by_one(
-        reference, test_cfg):
-    reference.test_cfg = dict(test_cfg)
-    ours = ours_like(reference, test_cfg)
+        host_model, test_cfg):
+    host_model.test_cfg = dict(test_cfg)
+    ours = ours_like(host_model, test_cfg)
     sizes = [(70, 90), (64, 100), (96, 64)]
     inputs, samples = preprocess_test(
         ours, [make_sample(h, w, seed=i) for i, (h, w) in enumerate(sizes)])
@@ -119,7 +111,7 @@ def test_padded_batch_of_different_sizes_equals_one_by_one(
     with torch.no_grad():
         alphas = ours.predict_alpha(batch, samples)
         expected = [
-            host_float_alpha(reference, x, s)
+            host_float_alpha(host_model, x, s)
             for x, s in zip(inputs, samples)
         ]
     for size, alpha, ref in zip(sizes, alphas, expected):
@@ -143,8 +135,8 @@ def test_mattor_preprocessor_refuses_test_batches_of_several():
 
 
 @pytest.fixture(scope='module')
-def small_ours(reference):
-    return ours_like(reference)
+def small_ours(host_model):
+    return ours_like(host_model)
 
 
 def one_sample(model, **overrides):

@@ -4,11 +4,12 @@ import re
 
 import pytest
 import torch
+from helpers.models import build, model_cfg, save_released
 from mmengine.runner.checkpoint import load_checkpoint
-from model_helpers import build, model_cfg, randomize_weights, save_released
 
 from indexnet_plugin.models import (DepthwiseIndexBlock, IndexNetDecoder,
                                     IndexNetEncoder, stage_channels)
+from indexnet_plugin.testing import randomise_weights
 
 VARIANTS = [
     dict(
@@ -31,7 +32,7 @@ def variant_id(v: dict) -> str:
 def test_variant_matches_mmedit_through_released_checkpoint(tmp_path, variant):
     """state_dict keys/shapes equal; mmedit's released-format weights load
     strictly through mmengine's checkpoint loader; raw outputs agree."""
-    theirs = randomize_weights(build(model_cfg(False, **variant)), seed=1)
+    theirs = randomise_weights(build(model_cfg(False, **variant)), seed=1)
     ours = build(model_cfg(True, **variant))
     theirs_sd, ours_sd = theirs.state_dict(), ours.state_dict()
     assert list(ours_sd) == list(theirs_sd)
@@ -97,7 +98,7 @@ def test_output_shapes_and_finite(size, out_stride):
 
 
 def test_state_dict_round_trip(tmp_path):
-    model = randomize_weights(build(model_cfg(True)), seed=3).eval()
+    model = randomise_weights(build(model_cfg(True)), seed=3).eval()
     torch.save(model.state_dict(), tmp_path / 'sd.pth')
     fresh = build(model_cfg(True)).eval()
     fresh.load_state_dict(torch.load(tmp_path / 'sd.pth', weights_only=True))

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers.paths import REPO
 from mim.commands.search import convert2df
 from modelindex.load_model_index import load
 
@@ -12,7 +13,6 @@ from indexnet_plugin.__main__ import main
 from indexnet_plugin.configs import config_dir, config_names, resolve_config
 from indexnet_plugin.host import HOST
 
-REPO = Path(__file__).resolve().parents[2]
 METRICS = ('SAD', 'MSE', 'GRAD', 'CONN')
 
 

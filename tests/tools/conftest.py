@@ -2,27 +2,17 @@
 import os.path as osp
 
 import pytest
+from helpers.comp1k import tiny_download
 
 from indexnet_plugin.datasets.comp1k import (make_synthetic_comp1k,
                                              prepare_comp1k)
 
 
-def _small_download(root: str):
-    return make_synthetic_comp1k(
-        root,
-        num_train_fg=2,
-        train_bg_per_fg=2,
-        num_test_fg=1,
-        test_bg_per_fg=2,
-        min_size=(64, 64),
-        max_size=(80, 96))
-
-
 @pytest.fixture
 def make_small_download():
-    """Factory of tiny downloads (2 training fg x 2 bg, 1 test fg x 2 bg,
-    at most 80x96) for the tests that damage or rename files."""
-    return _small_download
+    """Factory of helpers.comp1k's tiny download, for the tests that damage
+    or rename files."""
+    return tiny_download
 
 
 @pytest.fixture(scope='session')

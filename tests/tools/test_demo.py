@@ -7,8 +7,8 @@ import sys
 import textwrap
 
 import pytest
+from helpers.paths import REPO
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _spec = importlib.util.spec_from_file_location(
     'demo', osp.join(REPO, 'tools', 'demo.py'))
 demo = importlib.util.module_from_spec(_spec)

@@ -4,8 +4,8 @@ import os.path as osp
 
 import cv2
 import numpy as np
+from helpers.paths import REPO
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_tool():

@@ -11,6 +11,7 @@ import cv2
 import mmengine
 import numpy as np
 import pytest
+from helpers.paths import REPO
 from host_reference import MIM_ROOT, registry, transforms
 from PIL import Image
 
@@ -18,7 +19,6 @@ from indexnet_plugin import fileio
 from indexnet_plugin.datasets.comp1k import (Problem, composite,
                                              fit_background, prepare_comp1k)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HOST_CONVERTER = osp.join(MIM_ROOT, 'tools', 'dataset_converters', 'comp1k',
                           'preprocess_comp1k_dataset.py')
 ADOBE = 'Adobe-licensed images'

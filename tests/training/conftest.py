@@ -1,28 +1,16 @@
 """A tiny synthetic Comp-1k and a tiny-crop variant of the demo config."""
 import os.path as osp
-import subprocess
-import sys
 import textwrap
 
 import pytest
-
-from indexnet_plugin.datasets.comp1k import build_demo_dataset
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-BIN = osp.dirname(sys.executable)
+from helpers.comp1k import tiny_comp1k as make_tiny_comp1k
+from helpers.paths import REPO
 
 
 @pytest.fixture(scope='session')
 def tiny_comp1k(tmp_path_factory) -> str:
-    """Prepared Comp-1k root: 4 training and 2 test composites, <= 128x160."""
-    return build_demo_dataset(
-        str(tmp_path_factory.mktemp('tiny_comp1k')),
-        num_train_fg=2,
-        train_bg_per_fg=2,
-        num_test_fg=1,
-        test_bg_per_fg=2,
-        min_size=(96, 96),
-        max_size=(128, 160))
+    """Prepared root of helpers.comp1k's tiny Comp-1k."""
+    return make_tiny_comp1k(str(tmp_path_factory.mktemp('tiny_comp1k')))
 
 
 @pytest.fixture(scope='session')
@@ -57,15 +45,3 @@ def tiny_config(tiny_comp1k, tmp_path_factory) -> str:
         """))
     return str(path)
 
-
-def run_tool(args: list, timeout: int = 900, **kwargs) -> subprocess.CompletedProcess:
-    """Run a console tool of the virtual environment from the repository."""
-    result = subprocess.run([osp.join(BIN, args[0]), *args[1:]],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=timeout,
-                            **kwargs)
-    assert result.returncode == 0, (
-        f'{" ".join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}')
-    return result

@@ -20,18 +20,17 @@ from urllib.parse import urlsplit
 import cv2
 import pytest
 import torch
+from helpers.paths import BIN, REPO
 from mmengine.config import Config
 from modelindex.load_model_index import load
 
 from indexnet_plugin.apis import init_model
-from . import conftest
 from .download_host import LoopbackDownloadHost
 from .test_mim_train import METRICS
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(conftest.REPO)
-MIM = Path(conftest.BIN) / 'mim'
+MIM = BIN / 'mim'
 
 # Not copied into the build: version control, environments, outputs.
 NOT_SOURCES = shutil.ignore_patterns('.git', '.venv', 'build', 'dist',

@@ -11,9 +11,9 @@ import time
 
 import pytest
 import torch
+from helpers.paths import BIN, REPO
+from helpers.tools import run_tool
 from host_reference import HOST
-
-from .conftest import BIN, REPO, run_tool
 
 pytestmark = pytest.mark.slow
 

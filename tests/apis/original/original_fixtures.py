@@ -40,12 +40,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from helpers.paths import REPO
 
 from indexnet_plugin.apis.original_checkpoint import \
     convert_original_checkpoint
 
 FIXTURES = Path(__file__).parent / 'fixtures'
-REPO = Path(__file__).resolve().parents[3]
 CONFIG = str(REPO / 'configs' / 'indexnet_mobv2_original.py')
 CASES = ('small', 'medium')
 SEED = 2019

@@ -12,21 +12,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers.comp1k import tiny_comp1k
+from helpers.paths import BIN, REPO
 from host_reference import HOST
-from original_fixtures import (CASES, FIXTURES, REPO, assert_authors_alpha,
-                               load_case)
+from original_fixtures import CASES, FIXTURES, assert_authors_alpha, load_case
 # pytest fixtures
 from original_fixtures import (  # noqa: F401
     converted_file, original_file, original_state)
 
 from indexnet_plugin.apis import init_predictor
 from indexnet_plugin.apis.export import init_onnx_predictor
-from indexnet_plugin.datasets.comp1k import build_demo_dataset
 
 pytestmark = pytest.mark.slow
 
 CONFIG = 'configs/indexnet_mobv2_original.py'
-BIN = Path(sys.executable).parent
 
 
 def run(args: list, **kwargs) -> subprocess.CompletedProcess:
@@ -84,13 +83,7 @@ def test_mim_test_evaluates_with_the_authors_protocol(converted_file,
                                                       tmp_path):
     """mim test (batches of two) reports the SAD of the predictor's
     original-protocol alphas on the synthetic test set."""
-    root = build_demo_dataset(str(tmp_path / 'comp1k'),
-                              num_train_fg=1,
-                              train_bg_per_fg=1,
-                              num_test_fg=1,
-                              test_bg_per_fg=2,
-                              min_size=(90, 90),
-                              max_size=(110, 140))
+    root = tiny_comp1k(str(tmp_path / 'comp1k'))
     log = run([
         BIN / 'mim', 'test', HOST, CONFIG, '--checkpoint', converted_file,
         '--work-dir', tmp_path / 'work', '--cfg-options',

@@ -1,6 +1,5 @@
-"""Shared helpers of the model tests: configs, reference models from the
-host (mmedit 1.0.0rc7 or mmagic 1.2.0), released-format checkpoints, samples
-in the pipeline's format."""
+"""Configs, the reference model from the host (mmedit 1.0.0rc7 or mmagic
+1.2.0), released-format checkpoints, samples in the pipeline's format."""
 import contextlib
 import functools
 import http.server
@@ -17,6 +16,7 @@ from mmengine.registry import DefaultScope, init_default_scope
 from torch import nn
 
 import indexnet_plugin  # noqa: F401  (registers our models)
+from indexnet_plugin.testing import randomise_weights
 
 MODELS = registry.MODELS
 init_default_scope(HOST)
@@ -60,34 +60,12 @@ def build(cfg: dict) -> nn.Module:
         return MODELS.build(cfg)
 
 
-def randomize_weights(model: nn.Module, seed: int) -> nn.Module:
-    """Give every parameter and BatchNorm statistic non-trivial values.
-
-    Convolutions get fan-in scaled normal weights (so activations neither
-    vanish nor explode through ~60 layers); BatchNorms get random running
-    mean/var and affine parameters, so outputs are far from constant.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.Conv2d):
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(
-                    torch.randn(m.weight.shape, generator=gen) *
-                    (2 / fan_in)**0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * .1)
-            elif isinstance(m, nn.BatchNorm2d):
-                c = m.num_features
-                m.running_mean.copy_(torch.randn(c, generator=gen) * .2)
-                m.running_var.copy_(torch.rand(c, generator=gen) + .5)
-                m.weight.copy_(torch.rand(c, generator=gen) + .5)
-                m.bias.copy_(torch.randn(c, generator=gen) * .1)
-        # The one-channel layer before the final ReLU6 would often be
-        # negative everywhere (a constant zero alpha); shift it into the
-        # linear range.
-        model.backbone.decoder.pred[0].bn.bias.fill_(1.)
-    return model
+def host_indexnet(seed: int = 0, test_cfg: Optional[dict] = None) -> nn.Module:
+    """The reference of the parity tests: the host's own IndexNet (asserted
+    to be the host's, not ours) with :func:`randomise_weights`, eval mode."""
+    model = build(model_cfg(False, test_cfg=test_cfg))
+    assert type(model).__module__.startswith(f'{HOST}.'), type(model)
+    return randomise_weights(model, seed).eval()
 
 
 def save_released(model: nn.Module, path: Path) -> Path:
@@ -127,6 +105,21 @@ def make_sample(height: int, width: int, seed: int) -> dict:
         bg=bg,
         ori_merged_shape=merged.shape)
     return PackInputs().transform(results)
+
+
+def host_test_step_alpha(model: nn.Module, image: np.ndarray,
+                         trimap: np.ndarray) -> np.ndarray:
+    """One uint8 alpha from a mattor's ``test_step``, as ``mim test``
+    computes it, for a BGR uint8 image (H, W, 3) and a 0/128/255 trimap
+    (H, W)."""
+    sample = EditDataSample(ori_merged_shape=image.shape)
+    sample.trimap = torch.from_numpy(trimap)[None].float()
+    sample.ori_trimap = torch.from_numpy(trimap)[None]
+    data = dict(
+        inputs=[torch.from_numpy(image).permute(2, 0, 1)],
+        data_samples=[sample])
+    with torch.no_grad():
+        return model.test_step(data)[0].output.pred_alpha.data.numpy()
 
 
 def preprocess_test(model: nn.Module,
