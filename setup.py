@@ -55,6 +55,8 @@ setup(
     extras_require={
         'mim': read_requirements('mminstall'),
         'tests': read_requirements('tests'),
+        # indexnet-predict --auto-mask (indexnet_plugin.apis.auto_mask)
+        'auto': read_requirements('auto'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={

@@ -68,11 +68,14 @@ else
     || { echo "[bootstrap] mmcv 2.0.1 with ops did not install (see the pip output above)" >&2; false; }
 fi
 
-step "host $HOST and runtime requirements"
-"${PIP[@]}" "${HOST_REQUIREMENTS[@]}" -r "$ROOT/requirements/runtime.txt"
+# One resolution for the host, the runtime and the [auto] extra: mediapipe
+# needs protobuf<5, so pip picks the onnx that accepts it (installed apart,
+# mediapipe would downgrade protobuf under an onnx that needs 6).
+step "host $HOST, runtime requirements and the [auto] extra (mediapipe)"
+"${PIP[@]}" "${HOST_REQUIREMENTS[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/auto.txt"
 
-step "indexnet_plugin (editable) with test requirements"
-"${PIP[@]}" -e "$ROOT[tests]"
+step "indexnet_plugin (editable) with test requirements and the [auto] extra"
+"${PIP[@]}" -e "$ROOT[tests,auto]"
 
 step "check imports"
 INDEXNET_PLUGIN_HOST="$HOST" "$VENV/bin/python" -c "import $HOST.models, mmcv.ops, indexnet_plugin; print('[bootstrap] import check passed')"

@@ -1,0 +1,206 @@
+"""The bundled person segmenter on scikit-image's astronaut photo: mask,
+trimap, options and errors."""
+import os
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from indexnet_plugin.apis import MattingInputError
+from indexnet_plugin.apis.auto_mask import (DEFAULT_MODEL, DEFAULT_THRESHOLD,
+                                            INSTALL_COMMAND, MODELS,
+                                            PersonSegmenter,
+                                            SegmenterNotInstalledError,
+                                            _without_start_up_notes,
+                                            person_mask)
+from indexnet_plugin.apis.mask import default_unknown_width
+
+# Regions of the 512x512 photo (rows, columns), read off the picture: her face
+# and her orange suit; the studio backdrop above her, between her head and
+# the model shuttle, the flag's stripes at the left edge and the shuttle.
+PERSON = {
+    'face': (slice(60, 130), slice(180, 270)),
+    'suit': (slice(300, 480), slice(60, 260)),
+}
+NOT_PERSON = {
+    'backdrop above': (slice(0, 12), slice(0, 512)),
+    'backdrop beside the head': (slice(10, 140), slice(300, 370)),
+    'flag': (slice(0, 250), slice(0, 40)),
+    'shuttle': (slice(0, 260), slice(380, 460)),
+}
+
+
+@pytest.fixture(scope='module')
+def astronaut() -> np.ndarray:
+    """The photo as the API reads images: BGR uint8 (512, 512, 3)."""
+    return np.ascontiguousarray(data.astronaut()[..., ::-1])
+
+
+@pytest.fixture(scope='module')
+def segmenter():
+    with PersonSegmenter() as segmenter:
+        yield segmenter
+
+
+def sky(height: int = 240, width: int = 320) -> np.ndarray:
+    """A blue gradient with no person in it (BGR)."""
+    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    top, bottom = np.array([180, 120, 60.]), np.array([250, 220, 190.])
+    picture = top + (bottom - top) * ramp
+    return np.round(np.broadcast_to(picture, (height, width, 3))).astype(
+        np.uint8)
+
+
+@pytest.mark.parametrize('model', list(MODELS))
+def test_mask_covers_the_person_and_not_the_backdrop(astronaut, model):
+    with PersonSegmenter(model) as segmenter:
+        mask = segmenter.mask(astronaut)
+    assert mask.shape == astronaut.shape[:2] and mask.dtype == np.bool_
+    coverage = {name: mask[region].mean()
+                for name, region in {**PERSON, **NOT_PERSON}.items()}
+    for name in PERSON:
+        assert coverage[name] >= 0.99, coverage
+    for name in NOT_PERSON:
+        assert coverage[name] <= 0.01, coverage
+    # The person (with the helmet she holds) is about half the frame.
+    assert 0.45 < mask.mean() < 0.6, mask.mean()
+
+
+def test_confidence_is_in_0_1_and_independent_of_earlier_images(
+        segmenter, astronaut):
+    first = segmenter.confidence(astronaut)
+    segmenter.confidence(sky())
+    again = segmenter.confidence(astronaut)
+    assert first.dtype == np.float32 and first.shape == (512, 512)
+    assert first.min() >= 0 and first.max() <= 1
+    assert np.array_equal(first, again)
+    # Colour order matters to the segmenter: it must get the RGB it expects.
+    swapped = segmenter.confidence(np.ascontiguousarray(astronaut[..., ::-1]))
+    assert np.abs(swapped - first).max() > 0.1
+
+
+def test_threshold_moves_the_outline(astronaut):
+    with PersonSegmenter(threshold=0.2) as loose, PersonSegmenter(
+            threshold=0.8) as tight:
+        wide, narrow = loose.mask(astronaut), tight.mask(astronaut)
+    assert (narrow <= wide).all()
+    assert wide.sum() > narrow.sum()
+
+
+def test_trimap_has_an_unknown_band_along_the_outline(segmenter, astronaut):
+    mask = segmenter.mask(astronaut)
+    trimap = segmenter.trimap(astronaut)
+    assert set(np.unique(trimap)) == {0, 128, 255}
+    # Outline: person pixels with a background pixel among their 4 neighbours.
+    inside = mask.astype(np.uint8)
+    outline = inside.astype(bool) & ~cv2.erode(
+        inside, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)),
+        borderType=cv2.BORDER_REPLICATE
+    ).astype(bool)
+    assert outline.sum() > 1000  # a person-sized outline
+    assert (trimap[outline] == 128).all()
+    # The band is the default width on each side, no more: beyond it, known
+    # pixels are the mask's side.
+    width = default_unknown_width(mask)
+    assert width == 19  # 5 % of sqrt(0.545 * 512 * 512) = 378
+    to_outline = cv2.distanceTransform((~outline).astype(np.uint8),
+                                       cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    assert (trimap[to_outline > width + 1] != 128).all()
+    assert (trimap[to_outline <= width - 1] == 128).all()
+    assert ((trimap == 255) <= mask).all() and ((trimap == 0) <= ~mask).all()
+    narrow = segmenter.trimap(astronaut, unknown_width=3)
+    assert (narrow == 128).sum() < 0.3 * (trimap == 128).sum()
+
+
+def test_no_person_is_named_by_file(segmenter, tmp_path):
+    with pytest.raises(MattingInputError) as error:
+        segmenter.mask(sky())
+    assert str(error.value) == (
+        "image array: no person found (the segmenter's confidence is below "
+        '0.5 everywhere, at most 0.00)')
+    path = tmp_path / 'sky.png'
+    cv2.imwrite(str(path), sky())
+    with pytest.raises(MattingInputError) as error:
+        segmenter.load_pair(path)
+    assert str(error.value) == (
+        f"image '{path}': no person found (the segmenter's confidence is "
+        'below 0.5 everywhere, at most 0.00)')
+
+
+def test_person_without_background_is_refused():
+    with pytest.raises(MattingInputError) as error:
+        person_mask(np.full((4, 5), 0.7, np.float32), 0.6, "image 'x.png'")
+    assert str(error.value) == (
+        "image 'x.png': no background (the segmenter's confidence is at "
+        'least 0.6 everywhere), expected a person and background')
+
+
+def test_load_pair_reads_the_image_and_refuses_an_unreadable_one(
+        segmenter, astronaut, tmp_path):
+    path = tmp_path / 'astronaut.png'
+    cv2.imwrite(str(path), astronaut)
+    image, trimap = segmenter.load_pair(path, unknown_width=5)
+    assert np.array_equal(image, astronaut)
+    assert np.array_equal(trimap, segmenter.trimap(astronaut, 5))
+    broken = tmp_path / 'broken.jpg'
+    broken.write_bytes(b'not an image')
+    with pytest.raises(MattingInputError) as error:
+        segmenter.load_pair(broken)
+    assert str(error.value) == (
+        f"image '{broken}': cannot be decoded as an image")
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(model='portrait'), "auto-mask model must be one of ('general', "
+     "'landscape'), got 'portrait'"),
+    (dict(threshold=1.0), 'auto-mask threshold must be a number in (0, 1), '
+     'got 1.0'),
+    (dict(threshold=0), 'auto-mask threshold must be a number in (0, 1), '
+     'got 0'),
+    (dict(threshold='0.5'), 'auto-mask threshold must be a number in (0, 1), '
+     "got '0.5'"),
+])
+def test_bad_options_are_refused(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        PersonSegmenter(**kwargs)
+    assert str(error.value) == message
+
+
+def test_bad_unknown_width_is_refused(segmenter, astronaut):
+    with pytest.raises(ValueError, match='unknown_width must be a positive'):
+        segmenter.trimap(astronaut, unknown_width=0)
+
+
+def test_defaults_and_repr(segmenter):
+    assert (DEFAULT_MODEL, DEFAULT_THRESHOLD) == ('general', 0.5)
+    assert repr(segmenter) == (
+        "PersonSegmenter(model='general', threshold=0.5)")
+
+
+def test_missing_mediapipe_names_the_extra(monkeypatch):
+    for name in ('mediapipe', 'mediapipe.python',
+                 'mediapipe.python.solutions',
+                 'mediapipe.python.solutions.selfie_segmentation'):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails
+    with pytest.raises(SegmenterNotInstalledError) as error:
+        PersonSegmenter()
+    message = str(error.value)
+    assert message.startswith('the automatic person mask needs MediaPipe, '
+                              'which cannot be imported (')
+    assert message.endswith(
+        '; install it with: pip install "indexnet_plugin[auto]"')
+    assert INSTALL_COMMAND == 'pip install "indexnet_plugin[auto]"'
+
+
+def test_no_start_up_notes_on_stderr(astronaut, capfd):
+    """MediaPipe's native start-up notes would sit between the CLI's error
+    lines; the segmenter keeps them off stderr (and nothing else)."""
+    with PersonSegmenter('landscape') as segmenter:
+        segmenter.mask(astronaut)
+    assert capfd.readouterr().err == ''
+    with _without_start_up_notes():
+        os.write(2, b'INFO: Created TensorFlow Lite XNNPACK delegate for '
+                 b'CPU.\nanother line\n')
+    assert capfd.readouterr().err == 'another line\n'
