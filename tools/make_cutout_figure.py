@@ -1,15 +1,28 @@
-"""Draw the README's cut-out figure: one synthetic composite pasted onto a new
-background with its raw colours and with the estimated foreground colours.
+"""Draw the README's cut-out figures.
 
-The composite (hair strands and a semi-transparent veil over a textured,
+The default figure: one synthetic composite pasted onto a new background
+with its raw colours and with the estimated foreground colours. The
+composite (hair strands and a semi-transparent veil over a textured,
 colourful background) comes from the synthetic Comp-1k generator, and its
 true alpha is used, so the figure shows only the effect of the colours.
 Panels, cropped around the hair: the image | raw colours on the new
 background | estimated foreground on it | the true foreground on it.
 
+``--portrait``: a photo matted with no trimap given, by the steps of
+``indexnet-predict IMAGE --auto-mask person --preview``. The photo is
+scikit-image's astronaut (public domain, NASA; ``skimage.data.astronaut()``),
+its trimap comes from the bundled person segmenter
+(:mod:`indexnet_plugin.apis.auto_mask`, default model, threshold and band),
+its alpha from the weights given, its cut-out colours from the foreground
+estimation. Panels (the CLI's preview, labelled): image | automatic trimap
+| alpha | cut-out on a checkerboard.
+
 Example::
 
     python tools/make_cutout_figure.py docs/cutout_composite.png
+    python tools/make_cutout_figure.py docs/portrait_auto_mask.png \\
+        --portrait --config configs/indexnet_demo.py \\
+        --checkpoint work_dirs/indexnet_demo/iter_400.pth
 """
 import argparse
 import sys
@@ -18,7 +31,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from indexnet_plugin.apis import estimate_foreground
+from skimage import data
+
+from indexnet_plugin.apis import (MattingPredictor, estimate_foreground,
+                                  init_predictor)
+from indexnet_plugin.apis.auto_mask import PersonSegmenter
+from indexnet_plugin.apis.visualize import label, preview
 from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
 
 SEED = (2026, 14)
@@ -28,6 +46,7 @@ ZOOM = 2
 GAP = 6  # white columns between panels
 NEW_BACKGROUND = (40, 160, 40)  # BGR green, far from the old colours
 LABELS = ('image', 'raw colours', 'estimated', 'true foreground')
+PORTRAIT_LABELS = ('image', 'automatic trimap', 'alpha', 'cut-out')
 
 
 def paste(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -38,15 +57,12 @@ def paste(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         np.uint8)
 
 
-def panel(picture: np.ndarray, label: str) -> np.ndarray:
+def panel(picture: np.ndarray, text: str) -> np.ndarray:
     """Crop, enlarge (nearest, so fringes stay visible) and label."""
     crop = np.ascontiguousarray(picture[CROP])
     crop = cv2.resize(
         crop, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_NEAREST)
-    cv2.rectangle(crop, (0, 0), (8 + 11 * len(label), 24), (255, 255, 255), -1)
-    cv2.putText(crop, label, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0),
-                1, cv2.LINE_AA)
-    return crop
+    return label(crop, text)
 
 
 def make_figure() -> np.ndarray:
@@ -56,16 +72,47 @@ def make_figure() -> np.ndarray:
     pictures = (sample.image, paste(sample.image, sample.alpha),
                 paste(estimate,
                       sample.alpha), paste(sample.foreground, sample.alpha))
-    strip = [panel(p, label) for p, label in zip(pictures, LABELS)]
+    strip = [panel(p, text) for p, text in zip(pictures, LABELS)]
     gap = np.full((strip[0].shape[0], GAP, 3), 255, np.uint8)
     return np.hstack([x for p in strip for x in (p, gap)][:-1])
+
+
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut photo, BGR uint8 (512, 512, 3)."""
+    return np.ascontiguousarray(data.astronaut()[..., ::-1])
+
+
+def make_portrait_figure(predictor: MattingPredictor) -> np.ndarray:
+    """The portrait's four labelled panels side by side, BGR uint8."""
+    image = astronaut()
+    with PersonSegmenter() as segmenter:
+        trimap = segmenter.trimap(image)
+    alpha = predictor.predict(image, trimap)
+    return preview(image, trimap, alpha, estimate_foreground(image, alpha),
+                   PORTRAIT_LABELS)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('out', type=Path, help='PNG to write')
+    parser.add_argument(
+        '--portrait', action='store_true',
+        help='the astronaut photo with an automatic trimap instead')
+    parser.add_argument(
+        '--checkpoint', help='with --portrait: weights, path or http(s) URL')
+    parser.add_argument(
+        '--config', help='with --portrait: model config, a file or a '
+        'packaged config name')
     args = parser.parse_args(argv)
-    figure = make_figure()
+    if args.portrait and args.checkpoint is None:
+        parser.error('--portrait needs --checkpoint')
+    if not args.portrait and (args.checkpoint or args.config):
+        parser.error('--checkpoint and --config apply to --portrait only')
+    if args.portrait:
+        figure = make_portrait_figure(
+            init_predictor(args.config, args.checkpoint))
+    else:
+        figure = make_figure()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(
             str(args.out), figure, [cv2.IMWRITE_PNG_COMPRESSION, 9]):

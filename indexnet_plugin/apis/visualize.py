@@ -1,5 +1,5 @@
 """Pictures made from a predicted alpha: RGBA cut-out and a preview strip."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
@@ -7,6 +7,7 @@ import numpy as np
 CHECKER_SQUARE = 16
 CHECKER_SHADES = (204, 153)  # light and dark grey, as image editors show
 PREVIEW_HEIGHT = 480
+LABEL_HEIGHT = 24  # rows of the white box behind a label
 
 
 def rgba_cutout(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -32,10 +33,29 @@ def checkerboard(height: int, width: int) -> np.ndarray:
     return np.repeat(board[..., None], 3, axis=2).astype(np.uint8)
 
 
+def label(panel: np.ndarray, text: str) -> np.ndarray:
+    """Write a label in black on a white box at the top left of a panel.
+
+    Args:
+        panel: BGR ``uint8`` picture (H, W, 3); left unchanged.
+        text: The label, a few words.
+
+    Returns:
+        np.ndarray: The labelled copy.
+    """
+    panel = panel.copy()
+    cv2.rectangle(panel, (0, 0), (8 + 11 * len(text), LABEL_HEIGHT),
+                  (255, 255, 255), -1)
+    cv2.putText(panel, text, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+                (0, 0, 0), 1, cv2.LINE_AA)
+    return panel
+
+
 def preview(image: np.ndarray,
             trimap: np.ndarray,
             alpha: np.ndarray,
-            colours: Optional[np.ndarray] = None) -> np.ndarray:
+            colours: Optional[np.ndarray] = None,
+            labels: Optional[Sequence[str]] = None) -> np.ndarray:
     """Side-by-side strip: image | trimap | alpha | cut-out on a checkerboard.
 
     Each panel is scaled to :data:`PREVIEW_HEIGHT` rows (never enlarged).
@@ -46,6 +66,8 @@ def preview(image: np.ndarray,
         alpha: ``uint8`` alpha (H, W).
         colours: BGR ``uint8`` colours of the cut-out (H, W, 3), e.g. the
             estimated foreground; ``None`` uses the image's.
+        labels: Four labels written on the panels (:func:`label`); ``None``
+            leaves them bare.
 
     Returns:
         np.ndarray: BGR ``uint8`` strip (h, 4 w, 3).
@@ -67,4 +89,10 @@ def preview(image: np.ndarray,
         cv2.cvtColor(alpha, cv2.COLOR_GRAY2BGR),
         np.round(composite).astype(np.uint8),
     ]
-    return np.hstack([fit(panel) for panel in panels])
+    panels = [fit(panel) for panel in panels]
+    if labels is not None:
+        if len(labels) != len(panels):
+            raise ValueError(f'expected {len(panels)} labels, got '
+                             f'{len(labels)}')
+        panels = [label(p, text) for p, text in zip(panels, labels)]
+    return np.hstack(panels)

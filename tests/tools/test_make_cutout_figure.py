@@ -4,6 +4,7 @@ import os.path as osp
 
 import cv2
 import numpy as np
+import pytest
 from helpers.paths import REPO
 
 
@@ -36,3 +37,43 @@ def test_figure_is_the_committed_one_and_shows_the_estimate_helps(
                i * (cols + tool.GAP):i * (cols + tool.GAP) + cols].astype(int)
         for i in range(4))
     assert np.abs(estimated - true).mean() < 0.75 * np.abs(raw - true).mean()
+
+
+def test_portrait_figure_shows_the_automatic_trimap_alpha_and_cut_out():
+    """The astronaut with a plain random-weight network: every panel's known
+    regions are the segmenter's (the face is foreground, the backdrop
+    background), whatever the weights do in the band."""
+    from indexnet_plugin.apis import init_predictor
+    from indexnet_plugin.apis.visualize import CHECKER_SHADES, PREVIEW_HEIGHT
+    tool = load_tool()
+    figure = tool.make_portrait_figure(init_predictor(fast=False))
+    side = PREVIEW_HEIGHT  # the 512x512 photo scaled to 480 rows
+    assert figure.shape == (side, 4 * side, 3)
+    image, trimap, alpha, cutout = (figure[:, i * side:(i + 1) * side]
+                                    for i in range(4))
+    scale = side / 512
+    face = tuple(slice(round(a * scale), round(b * scale))
+                 for a, b in ((70, 110), (200, 250)))  # inside the band
+    backdrop = tuple(slice(round(a * scale), round(b * scale))
+                     for a, b in ((20, 120), (330, 370)))
+    assert (trimap[face] == 255).all() and (trimap[backdrop] == 0).all()
+    assert (alpha[face] == 255).all() and (alpha[backdrop] == 0).all()
+    assert (np.abs(trimap.astype(int) - 128) < 2).mean() > 0.1  # the band
+    assert np.isin(cutout[backdrop], CHECKER_SHADES).all()
+    assert np.abs(cutout[face].astype(int) - image[face]).max() <= 1
+    for panel, text in zip((image, trimap, alpha, cutout),
+                           tool.PORTRAIT_LABELS):
+        assert (panel[2, :8 + 11 * len(text)] == 255).all(), text
+
+
+def test_portrait_options_are_checked(capsys):
+    tool = load_tool()
+    for argv, message in [(['x.png', '--portrait'],
+                           '--portrait needs --checkpoint'),
+                          (['x.png', '--config', 'indexnet_demo'],
+                           '--checkpoint and --config apply to --portrait '
+                           'only')]:
+        with pytest.raises(SystemExit) as error:
+            tool.main(argv)
+        assert error.value.code == 2
+        assert capsys.readouterr().err.endswith(f'error: {message}\n')
