@@ -6,9 +6,11 @@ Modules by job: :mod:`.builder` (model and predictor from a config),
 mattor's test-time pre- and post-processing), :mod:`.predictor` (batches,
 memory budget, failures per image), :mod:`.tiling`, :mod:`.fast` (faster
 network variants), :mod:`.io` and :mod:`.mask` (reading and validating
-inputs), :mod:`.foreground` and :mod:`.visualize` (cut-outs),
-:mod:`.export` (ONNX), :mod:`.cli`.
+inputs), :mod:`.auto_mask` (trimaps from the bundled person segmenter),
+:mod:`.foreground` and :mod:`.visualize` (cut-outs), :mod:`.export` (ONNX),
+:mod:`.cli`.
 """
+from .auto_mask import PersonSegmenter, SegmenterNotInstalledError
 from .builder import init_model, init_predictor
 from .checkpoint import CheckpointError, load_weights, read_checkpoint
 from .export import export_onnx, init_onnx_predictor
@@ -25,7 +27,8 @@ from .visualize import preview, rgba_cutout
 
 __all__ = [
     'BatchPredictionError', 'CheckpointError', 'MattingInputError',
-    'MattingPredictor', 'MattingSettings', 'TiledInferenceWarning',
+    'MattingPredictor', 'MattingSettings', 'PersonSegmenter',
+    'SegmenterNotInstalledError', 'TiledInferenceWarning',
     'TrimapRelabelledWarning',
     'build_fast_network', 'convert_original_checkpoint',
     'estimate_foreground', 'export_onnx', 'find_pairs', 'fuse_conv_bn',

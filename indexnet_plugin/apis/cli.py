@@ -14,6 +14,12 @@ From a segmentation mask instead of a trimap (file or folder, see
 
     indexnet-predict cat.jpg --mask cat_mask.png --checkpoint indexnet.pth
 
+From nothing but the image, for portraits: the bundled person segmenter
+makes the mask (file or folder, see :mod:`.auto_mask`; needs
+``indexnet_plugin[auto]``)::
+
+    indexnet-predict portraits/ --auto-mask person --checkpoint indexnet.pth
+
 Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
 ``out/<stem>_rgba.png`` (BGRA cut-out), with ``--foreground``
 ``out/<stem>_fg.png`` (foreground colours), with ``--preview``
@@ -24,17 +30,18 @@ Files are written atomically, so an interrupted run (Ctrl-C: exit status
 130) leaves only complete outputs. A pair that fails anywhere -- reading,
 prediction, memory, foreground estimation, writing -- is reported on one line
 (``error: ...`` naming the file and the cause) and the others still run; the
-exit status is then 1. A problem with the flags, device, config, checkpoint
-or folders exits with 2 before any prediction. A trimap
-whose values were relabelled to 0/128/255 and an image that runs in tiles
-each get one ``warning: ...`` line.
+exit status is then 1 (with ``--auto-mask``, an image without a person is
+such a pair). A problem with the flags, device, config, checkpoint or
+folders, or a missing segmenter, exits with 2 before any prediction. A
+trimap whose values were relabelled to 0/128/255 and an image that runs in
+tiles each get one ``warning: ...`` line.
 """
 import argparse
 import re
 import sys
 import warnings
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -42,11 +49,13 @@ from tqdm import tqdm
 
 from ..environment import version_report
 from ..fileio import write_image_atomically
+from .auto_mask import (AUTO_MASK_KINDS, DEFAULT_MODEL, DEFAULT_THRESHOLD,
+                        MODELS, PersonSegmenter, SegmenterNotInstalledError)
 from .builder import init_predictor
 from .checkpoint import CheckpointError
 from .foreground import estimate_foreground
 from .io import (MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES, MattingInputError,
-                 describe_error, find_pairs)
+                 describe_error, find_pairs, list_images)
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
 from .memory import DEFAULT_SHARE, TiledInferenceWarning
 from .predictor import (DEFAULT_BATCH_SIZE, BatchPredictionError,
@@ -58,6 +67,9 @@ from .visualize import preview, rgba_cutout
 EXIT_BAD_PAIRS = 1
 EXIT_FATAL = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+# Reads one image with its trimap: (image path, trimap or mask path or None)
+# -> BGR image (H, W, 3), trimap (H, W).
+Reader = Callable[[Path, Optional[Path]], Tuple[np.ndarray, np.ndarray]]
 MEGA = 1e6
 # Arguments of the predictor as the flags that set them, for its messages.
 FLAGS = {
@@ -72,8 +84,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog='indexnet-predict',
-        description='Predict alpha mattes from images and trimaps or masks '
-        '(files, or folders matched by file stem).',
+        description='Predict alpha mattes from images and trimaps, masks or '
+        'an automatic person mask (files, or folders matched by file stem).',
         # keeps the version report one library per line
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -86,10 +98,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='instead of a trimap: binary or soft mask file or folder of '
         'masks, made into trimaps')
     parser.add_argument(
+        '--auto-mask', choices=AUTO_MASK_KINDS,
+        help='instead of a trimap: find the person with the bundled '
+        'segmenter (MediaPipe selfie segmentation; pip install '
+        '"indexnet_plugin[auto]") and make its mask a trimap as --mask does')
+    parser.add_argument(
+        '--auto-mask-model', choices=tuple(MODELS),
+        help='with --auto-mask: the segmenter\'s model (default: '
+        f'{DEFAULT_MODEL}; landscape is faster, made for wide video frames)')
+    parser.add_argument(
+        '--auto-mask-threshold', type=_fraction, metavar='CONFIDENCE',
+        help='with --auto-mask: the person is where the segmenter\'s '
+        f'confidence is at least this (default: {DEFAULT_THRESHOLD:g})')
+    parser.add_argument(
         '--unknown-width', type=_pixels, metavar='PIXELS',
-        help='with --mask: unknown band in pixels on each side of the '
-        f'outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% of the '
-        f"object's size, at least {MIN_UNKNOWN_WIDTH})")
+        help='with --mask or --auto-mask: unknown band in pixels on each '
+        f'side of the outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% '
+        f"of the object's size, at least {MIN_UNKNOWN_WIDTH})")
     parser.add_argument(
         '--save-trimap', action='store_true',
         help='also write <stem>_trimap.png (the trimap used)')
@@ -151,23 +176,54 @@ def _pixels(text: str) -> int:
     return int(text)
 
 
-def _guide(args: argparse.Namespace) -> Tuple[Path, str]:
-    """The trimap or mask source and what it is; exactly one is given."""
-    if (args.trimap is None) == (args.mask is None):
+def _fraction(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f'expected a number between 0 and 1 (exclusive), got {text!r}')
+    return value
+
+
+def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
+    """The trimap or mask source (None for --auto-mask) and what it is
+    (``'trimap'``, ``'mask'`` or ``'auto'``); exactly one is given."""
+    given = [
+        name for name, value in (('a trimap', args.trimap),
+                                 ('--mask', args.mask), ('--auto-mask',
+                                                         args.auto_mask))
+        if value is not None
+    ]
+    if not given:
         raise MattingInputError(
-            'give either a trimap or --mask MASK, not both'
-            if args.mask else 'give a trimap or --mask MASK')
-    if args.mask is None and args.unknown_width is not None:
-        raise MattingInputError('--unknown-width applies to --mask only')
+            'give a trimap, --mask MASK or --auto-mask person')
+    if len(given) > 1:
+        raise MattingInputError('give one of a trimap, --mask and '
+                                f"--auto-mask, got {' and '.join(given)}")
+    if args.trimap is not None and args.unknown_width is not None:
+        raise MattingInputError(
+            '--unknown-width applies to --mask and --auto-mask only')
+    for flag, value in (('--auto-mask-model', args.auto_mask_model),
+                        ('--auto-mask-threshold', args.auto_mask_threshold)):
+        if args.auto_mask is None and value is not None:
+            raise MattingInputError(f'{flag} applies to --auto-mask only')
+    if args.auto_mask is not None:
+        return None, 'auto'
     if args.mask is None:
         return Path(args.trimap), 'trimap'
     return Path(args.mask), 'mask'
 
 
-def _pairs(image: Path, guide: Path,
-           what: str) -> Tuple[List[Tuple[Path, Path]], List[str]]:
+def _pairs(image: Path, guide: Optional[Path], what: str
+           ) -> Tuple[List[Tuple[Path, Optional[Path]]], List[str]]:
     """The (image, trimap or mask) pairs to predict and the unmatched
-    images."""
+    images; with --auto-mask the image or the folder's images alone."""
+    if guide is None:
+        return [(path, None) for path in (
+            list_images(image) if image.is_dir() else [image])], []
     if image.is_dir() != guide.is_dir():
         raise MattingInputError(
             f"image '{image}' and {what} '{guide}' must both be files or "
@@ -259,17 +315,24 @@ def _flag_names(message: str) -> str:
                   lambda found: FLAGS[found.group(1)], message)
 
 
-def _load(args: argparse.Namespace, predictor: MattingPredictor, what: str,
-          image_path: Path,
-          guide_path: Path) -> Tuple[np.ndarray, np.ndarray]:
-    """Read one pair as the predictor will, reporting its warnings."""
+def _reader(args: argparse.Namespace, predictor: MattingPredictor,
+            what: str, segmenter: Optional[PersonSegmenter]) -> Reader:
+    """What reads an image with its trimap: read as the predictor reads
+    trimaps, made from the mask, or made from the segmenter's mask."""
+    if what == 'auto':
+        return lambda image, _: segmenter.load_pair(image, args.unknown_width)
+    if what == 'mask':
+        return lambda image, mask: load_mask_pair(image, mask,
+                                                  args.unknown_width)
+    return predictor.load_pair
+
+
+def _load(predictor: MattingPredictor, read: Reader, image_path: Path,
+          guide_path: Optional[Path]) -> Tuple[np.ndarray, np.ndarray]:
+    """Read one pair, reporting its warnings."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        if what == 'mask':
-            image, trimap = load_mask_pair(image_path, guide_path,
-                                           args.unknown_width)
-        else:
-            image, trimap = predictor.load_pair(image_path, guide_path)
+        image, trimap = read(image_path, guide_path)
     predictor.check_size(image.shape[:2], image_path)
     for warning in caught:  # relabelled trimap values
         _report(str(warning.message), 'warning')
@@ -280,7 +343,7 @@ def _load(args: argparse.Namespace, predictor: MattingPredictor, what: str,
 
 
 def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
-               what: str, chunk: Sequence[Tuple[Path, Path]],
+               read: Reader, chunk: Sequence[Tuple[Path, Optional[Path]]],
                progress: tqdm) -> int:
     """Predict and write up to ``--batch-size`` pairs; returns how many
     failed. A failure of one pair (reading, prediction, foreground
@@ -290,7 +353,7 @@ def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
     for image_path, guide_path in chunk:
         try:
             loaded.append(
-                (image_path, *_load(args, predictor, what, image_path,
+                (image_path, *_load(predictor, read, image_path,
                                     guide_path)))
         except Exception as error:
             _report(describe_error(error, image_path))
@@ -327,6 +390,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _check_device(args.device)
         guide, what = _guide(args)
         pairs, problems = _pairs(Path(args.image), guide, what)
+        segmenter = None
+        if what == 'auto':  # before the model: a missing extra is found fast
+            segmenter = PersonSegmenter(
+                args.auto_mask_model or DEFAULT_MODEL,
+                args.auto_mask_threshold or DEFAULT_THRESHOLD)
         predictor = init_predictor(
             args.config,
             args.checkpoint,
@@ -340,7 +408,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             tile_overlap=args.tile_overlap,
             batch_size=args.batch_size)
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-    except (MattingInputError, CheckpointError, ValueError, OSError) as error:
+    except (MattingInputError, CheckpointError, ValueError, OSError,
+            SegmenterNotInstalledError) as error:
         _report(_flag_names(str(error)))
         return EXIT_FATAL
     except KeyboardInterrupt:
@@ -349,18 +418,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for problem in problems:
         _report(problem)
     failures = len(problems)
+    read = _reader(args, predictor, what, segmenter)
     progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
     try:
         for start in range(0, len(pairs), args.batch_size):
-            failures += _run_chunk(args, predictor, what,
+            failures += _run_chunk(args, predictor, read,
                                    pairs[start:start + args.batch_size],
                                    progress)
     except KeyboardInterrupt:
-        progress.close()
         _report('interrupted; the files written are complete (atomic '
                 'writes), the rest are not written')
         return EXIT_INTERRUPTED
-    progress.close()
+    finally:
+        progress.close()
+        if segmenter is not None:
+            segmenter.close()
     return EXIT_BAD_PAIRS if failures else 0
 
 

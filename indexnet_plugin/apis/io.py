@@ -320,9 +320,9 @@ def find_pairs(image_dir: Union[str, Path],
         MattingInputError: A folder is missing or holds no images.
     """
     image_dir, trimap_dir = Path(image_dir), Path(trimap_dir)
-    images = _list_images(image_dir, 'image folder')
+    images = list_images(image_dir, 'image folder')
     trimaps = {}
-    for path in _list_images(trimap_dir, f'{what} folder'):
+    for path in list_images(trimap_dir, f'{what} folder'):
         trimaps.setdefault(path.stem, []).append(path)
     pairs, problems = [], []
     for image in images:
@@ -339,8 +339,11 @@ def find_pairs(image_dir: Union[str, Path],
     return pairs, problems
 
 
-def _list_images(folder: Path, what: str) -> List[Path]:
-    """List the image files of a folder, refusing a missing or empty one."""
+def list_images(folder: Union[str, Path],
+                what: str = 'image folder') -> List[Path]:
+    """List the image files of a folder (:data:`IMAGE_SUFFIXES`, sorted),
+    refusing a missing or empty one."""
+    folder = Path(folder)
     if not folder.is_dir():
         raise MattingInputError(f"{what} '{folder}': not a folder")
     files = sorted(p for p in folder.iterdir()

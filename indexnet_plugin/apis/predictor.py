@@ -33,12 +33,13 @@ import math
 import warnings
 from pathlib import Path
 from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
-                    Tuple)
+                    Tuple, Union)
 
 import numpy as np
 import torch
 
 from . import memory
+from .auto_mask import PersonSegmenter, check_auto_mask
 from .io import (ArrayOrPath, MattingInputError, describe_error,
                  describe_source, load_pair)
 from .mask import check_unknown_width, load_mask_pair
@@ -47,6 +48,8 @@ from .tiling import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, TileGrid,
                      run_tiled, tile_grid)
 
 Network = Callable[[torch.Tensor], torch.Tensor]
+# ``auto_mask``: a kind of :data:`~.auto_mask.AUTO_MASK_KINDS` or a segmenter.
+AutoMask = Union[str, PersonSegmenter]
 
 # Images per network call of predict_batch (same network input size only).
 DEFAULT_BATCH_SIZE = 4
@@ -157,6 +160,7 @@ class MattingPredictor:
         self.batch_size = batch_size
         self.memory_path = memory_path
         self.strict_trimap = strict_trimap
+        self._segmenter: Optional[PersonSegmenter] = None  # built on use
 
     # ------------------------------------------------------------ public API
     def predict(self,
@@ -165,6 +169,7 @@ class MattingPredictor:
                 as_float: bool = False,
                 *,
                 mask: Optional[ArrayOrPath] = None,
+                auto_mask: Optional[AutoMask] = None,
                 unknown_width: Optional[int] = None) -> np.ndarray:
         """Predict the alpha matte of one image.
 
@@ -177,6 +182,11 @@ class MattingPredictor:
             mask: Instead of a trimap: a binary or soft mask path or array
                 (H, W), made a trimap by
                 :func:`~indexnet_plugin.apis.mask.mask_to_trimap`.
+            auto_mask: Instead of a trimap: ``'person'`` finds the person
+                with the bundled segmenter (default model and threshold,
+                built on first use; needs ``indexnet_plugin[auto]``), a
+                :class:`~.auto_mask.PersonSegmenter` with other options;
+                its mask is made a trimap as ``mask`` is.
             unknown_width: Band width of that trimap in pixels (default: a
                 fraction of the object's size).
 
@@ -186,8 +196,11 @@ class MattingPredictor:
             whose trimap is not 128 set to the trimap's value).
 
         Raises:
-            MattingInputError: Invalid input, named by file.
-            ValueError: Both or neither of trimap and mask.
+            MattingInputError: Invalid input, named by file; no person
+                found.
+            ValueError: Not exactly one of trimap, mask and auto_mask.
+            SegmenterNotInstalledError: ``auto_mask`` without
+                ``mediapipe``.
         """
         try:
             return self.predict_batch(
@@ -195,6 +208,7 @@ class MattingPredictor:
                 None if trimap is None else [trimap],
                 as_float,
                 masks=None if mask is None else [mask],
+                auto_mask=auto_mask,
                 unknown_width=unknown_width)[0]
         except BatchPredictionError as failed:
             raise failed.errors[0]
@@ -205,6 +219,7 @@ class MattingPredictor:
                       as_float: bool = False,
                       *,
                       masks: Optional[Sequence[ArrayOrPath]] = None,
+                      auto_mask: Optional[AutoMask] = None,
                       unknown_width: Optional[int] = None
                       ) -> List[np.ndarray]:
         """Predict the alpha mattes of images of any sizes.
@@ -219,35 +234,29 @@ class MattingPredictor:
             trimaps: Trimap paths or arrays, one per image.
             as_float: See :meth:`predict`.
             masks: Instead of trimaps: mask paths or arrays, one per image.
+            auto_mask: Instead of trimaps: see :meth:`predict`.
             unknown_width: See :meth:`predict`.
 
         Returns:
             list[np.ndarray]: One alpha (H, W) per image, in input order.
 
         Raises:
-            ValueError: Both or neither of trimaps and masks, different
-                numbers of images and trimaps (masks), or an invalid
-                ``unknown_width``.
-            BatchPredictionError: Some images failed (invalid input, or an
-                error while predicting them); it holds the alphas of the
-                others and each failure.
+            ValueError: Not exactly one of trimaps, masks and auto_mask,
+                different numbers of images and trimaps (masks), an unknown
+                ``auto_mask`` or an invalid ``unknown_width``.
+            SegmenterNotInstalledError: ``auto_mask`` without
+                ``mediapipe``.
+            BatchPredictionError: Some images failed (invalid input, no
+                person found, or an error while predicting them); it holds
+                the alphas of the others and each failure.
         """
-        if (trimaps is None) == (masks is None):
-            raise ValueError('give exactly one of trimaps and masks, got '
-                             f"{'both' if masks is not None else 'neither'}")
-        guides, kind = (trimaps, 'trimaps') if masks is None else (masks,
-                                                                   'masks')
-        if len(images) != len(guides):
-            raise ValueError(f'got {len(images)} images but {len(guides)} '
-                             f'{kind}')
-        if masks is not None:
-            check_unknown_width(unknown_width)
+        load = self._pair_loader(len(images), trimaps, masks, auto_mask,
+                                 unknown_width)
         pairs: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
         errors: Dict[int, Exception] = {}
-        for i, (image, guide) in enumerate(zip(images, guides)):
+        for i, image in enumerate(images):
             try:
-                pairs[i] = (self.load_pair(image, guide) if masks is None
-                            else load_mask_pair(image, guide, unknown_width))
+                pairs[i] = load(i, image)
                 self.check_size(pairs[i][0].shape[:2], image)
             except Exception as error:  # reported per image, the rest runs
                 errors[i] = error
@@ -265,6 +274,52 @@ class MattingPredictor:
         return alphas
 
     # ------------------------------------------------------------- internals
+    def _pair_loader(
+        self, count: int, trimaps: Optional[Sequence[ArrayOrPath]],
+        masks: Optional[Sequence[ArrayOrPath]],
+        auto_mask: Optional[AutoMask], unknown_width: Optional[int]
+    ) -> Callable[[int, ArrayOrPath], Tuple[np.ndarray, np.ndarray]]:
+        """Check the guides of ``count`` images and return what loads the
+        i-th image with its trimap: read, made from its mask or found by
+        the segmenter.
+
+        Raises:
+            ValueError: See :meth:`predict_batch`.
+            SegmenterNotInstalledError: ``auto_mask`` without
+                ``mediapipe``.
+        """
+        given = [
+            name for name, value in (('trimaps', trimaps), ('masks', masks),
+                                     ('auto_mask', auto_mask))
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                'give exactly one of trimaps, masks and auto_mask, got ' +
+                (' and '.join(given) or 'none'))
+        for kind, guides in (('trimaps', trimaps), ('masks', masks)):
+            if guides is not None and len(guides) != count:
+                raise ValueError(f'got {count} images but {len(guides)} '
+                                 f'{kind}')
+        if trimaps is not None:
+            return lambda i, image: self.load_pair(image, trimaps[i])
+        check_unknown_width(unknown_width)
+        if masks is not None:
+            return lambda i, image: load_mask_pair(image, masks[i],
+                                                   unknown_width)
+        segmenter = self._auto_segmenter(auto_mask)
+        return lambda i, image: segmenter.load_pair(image, unknown_width)
+
+    def _auto_segmenter(self, auto_mask: AutoMask) -> PersonSegmenter:
+        """The segmenter given, or for a kind the default one (built once:
+        importing MediaPipe takes seconds)."""
+        if isinstance(auto_mask, PersonSegmenter):
+            return auto_mask
+        check_auto_mask(auto_mask)
+        if self._segmenter is None:
+            self._segmenter = PersonSegmenter()
+        return self._segmenter
+
     def load_pair(self, image: ArrayOrPath,
                   trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
         """Read and validate an image and its trimap as this predictor

@@ -1,12 +1,12 @@
 """The bundled person segmenter on scikit-image's astronaut photo: mask,
 trimap, options and errors."""
 import os
-import sys
 
 import cv2
+import helpers.images
 import numpy as np
 import pytest
-from skimage import data
+from helpers.images import sky
 
 from indexnet_plugin.apis import MattingInputError
 from indexnet_plugin.apis.auto_mask import (DEFAULT_MODEL, DEFAULT_THRESHOLD,
@@ -34,23 +34,7 @@ NOT_PERSON = {
 
 @pytest.fixture(scope='module')
 def astronaut() -> np.ndarray:
-    """The photo as the API reads images: BGR uint8 (512, 512, 3)."""
-    return np.ascontiguousarray(data.astronaut()[..., ::-1])
-
-
-@pytest.fixture(scope='module')
-def segmenter():
-    with PersonSegmenter() as segmenter:
-        yield segmenter
-
-
-def sky(height: int = 240, width: int = 320) -> np.ndarray:
-    """A blue gradient with no person in it (BGR)."""
-    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
-    top, bottom = np.array([180, 120, 60.]), np.array([250, 220, 190.])
-    picture = top + (bottom - top) * ramp
-    return np.round(np.broadcast_to(picture, (height, width, 3))).astype(
-        np.uint8)
+    return helpers.images.astronaut()
 
 
 @pytest.mark.parametrize('model', list(MODELS))
@@ -69,15 +53,16 @@ def test_mask_covers_the_person_and_not_the_backdrop(astronaut, model):
 
 
 def test_confidence_is_in_0_1_and_independent_of_earlier_images(
-        segmenter, astronaut):
-    first = segmenter.confidence(astronaut)
-    segmenter.confidence(sky())
-    again = segmenter.confidence(astronaut)
+        person_segmenter, astronaut):
+    first = person_segmenter.confidence(astronaut)
+    person_segmenter.confidence(sky())
+    again = person_segmenter.confidence(astronaut)
     assert first.dtype == np.float32 and first.shape == (512, 512)
     assert first.min() >= 0 and first.max() <= 1
     assert np.array_equal(first, again)
     # Colour order matters to the segmenter: it must get the RGB it expects.
-    swapped = segmenter.confidence(np.ascontiguousarray(astronaut[..., ::-1]))
+    swapped = person_segmenter.confidence(
+        np.ascontiguousarray(astronaut[..., ::-1]))
     assert np.abs(swapped - first).max() > 0.1
 
 
@@ -89,9 +74,10 @@ def test_threshold_moves_the_outline(astronaut):
     assert wide.sum() > narrow.sum()
 
 
-def test_trimap_has_an_unknown_band_along_the_outline(segmenter, astronaut):
-    mask = segmenter.mask(astronaut)
-    trimap = segmenter.trimap(astronaut)
+def test_trimap_has_an_unknown_band_along_the_outline(person_segmenter,
+                                                      astronaut):
+    mask = person_segmenter.mask(astronaut)
+    trimap = person_segmenter.trimap(astronaut)
     assert set(np.unique(trimap)) == {0, 128, 255}
     # Outline: person pixels with a background pixel among their 4 neighbours.
     inside = mask.astype(np.uint8)
@@ -110,20 +96,20 @@ def test_trimap_has_an_unknown_band_along_the_outline(segmenter, astronaut):
     assert (trimap[to_outline > width + 1] != 128).all()
     assert (trimap[to_outline <= width - 1] == 128).all()
     assert ((trimap == 255) <= mask).all() and ((trimap == 0) <= ~mask).all()
-    narrow = segmenter.trimap(astronaut, unknown_width=3)
+    narrow = person_segmenter.trimap(astronaut, unknown_width=3)
     assert (narrow == 128).sum() < 0.3 * (trimap == 128).sum()
 
 
-def test_no_person_is_named_by_file(segmenter, tmp_path):
+def test_no_person_is_named_by_file(person_segmenter, tmp_path):
     with pytest.raises(MattingInputError) as error:
-        segmenter.mask(sky())
+        person_segmenter.mask(sky())
     assert str(error.value) == (
         "image array: no person found (the segmenter's confidence is below "
         '0.5 everywhere, at most 0.00)')
     path = tmp_path / 'sky.png'
     cv2.imwrite(str(path), sky())
     with pytest.raises(MattingInputError) as error:
-        segmenter.load_pair(path)
+        person_segmenter.load_pair(path)
     assert str(error.value) == (
         f"image '{path}': no person found (the segmenter's confidence is "
         'below 0.5 everywhere, at most 0.00)')
@@ -138,16 +124,16 @@ def test_person_without_background_is_refused():
 
 
 def test_load_pair_reads_the_image_and_refuses_an_unreadable_one(
-        segmenter, astronaut, tmp_path):
+        person_segmenter, astronaut, tmp_path):
     path = tmp_path / 'astronaut.png'
     cv2.imwrite(str(path), astronaut)
-    image, trimap = segmenter.load_pair(path, unknown_width=5)
+    image, trimap = person_segmenter.load_pair(path, unknown_width=5)
     assert np.array_equal(image, astronaut)
-    assert np.array_equal(trimap, segmenter.trimap(astronaut, 5))
+    assert np.array_equal(trimap, person_segmenter.trimap(astronaut, 5))
     broken = tmp_path / 'broken.jpg'
     broken.write_bytes(b'not an image')
     with pytest.raises(MattingInputError) as error:
-        segmenter.load_pair(broken)
+        person_segmenter.load_pair(broken)
     assert str(error.value) == (
         f"image '{broken}': cannot be decoded as an image")
 
@@ -168,22 +154,18 @@ def test_bad_options_are_refused(kwargs, message):
     assert str(error.value) == message
 
 
-def test_bad_unknown_width_is_refused(segmenter, astronaut):
+def test_bad_unknown_width_is_refused(person_segmenter, astronaut):
     with pytest.raises(ValueError, match='unknown_width must be a positive'):
-        segmenter.trimap(astronaut, unknown_width=0)
+        person_segmenter.trimap(astronaut, unknown_width=0)
 
 
-def test_defaults_and_repr(segmenter):
+def test_defaults_and_repr(person_segmenter):
     assert (DEFAULT_MODEL, DEFAULT_THRESHOLD) == ('general', 0.5)
-    assert repr(segmenter) == (
+    assert repr(person_segmenter) == (
         "PersonSegmenter(model='general', threshold=0.5)")
 
 
-def test_missing_mediapipe_names_the_extra(monkeypatch):
-    for name in ('mediapipe', 'mediapipe.python',
-                 'mediapipe.python.solutions',
-                 'mediapipe.python.solutions.selfie_segmentation'):
-        monkeypatch.setitem(sys.modules, name, None)  # import fails
+def test_missing_mediapipe_names_the_extra(without_mediapipe):
     with pytest.raises(SegmenterNotInstalledError) as error:
         PersonSegmenter()
     message = str(error.value)

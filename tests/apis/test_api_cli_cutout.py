@@ -4,10 +4,11 @@
 import cv2
 import numpy as np
 import pytest
+from helpers.cli import read_output as read
+from helpers.cli import run_cli as run
 from helpers.images import make_pair
 
 from indexnet_plugin.apis import estimate_foreground
-from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.mask import as_mask, mask_to_trimap
 from indexnet_plugin.apis.visualize import preview
 
@@ -33,18 +34,6 @@ def folders(tmp_path):
             str(tmp_path / 'masks' / f'{stem}.png'),
             mask if stem != 'c' else mask[:40])
     return tmp_path
-
-
-def run(args, checkpoint, out, *extra):
-    return main([
-        *map(str, args), '--checkpoint',
-        str(checkpoint), '-o',
-        str(out), '--no-fast', '--quiet', *extra
-    ])
-
-
-def read(path):
-    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
 
 
 def run_pair_a(folders, checkpoint, out, *extra):
@@ -125,10 +114,11 @@ def test_empty_mask_is_reported(folders, checkpoint, tmp_path, capsys):
 
 @pytest.mark.parametrize('extra, message', [
     (['trimaps/a.png', '--mask', 'masks/a.png'
-      ], 'give either a trimap or --mask MASK, not both'),
-    ([], 'give a trimap or --mask MASK'),
+      ], 'give one of a trimap, --mask and --auto-mask, got a trimap and '
+      '--mask'),
+    ([], 'give a trimap, --mask MASK or --auto-mask person'),
     (['trimaps/a.png', '--unknown-width', '5'
-      ], '--unknown-width applies to --mask only'),
+      ], '--unknown-width applies to --mask and --auto-mask only'),
     (['--mask', 'masks'], "image '{image}' and mask '{folders}/masks' must "
      'both be files or both be folders'),
 ])

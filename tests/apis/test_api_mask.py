@@ -159,12 +159,12 @@ class TestPredictWithMask:
             assert np.array_equal(
                 alpha, reference_predictor.predict(image, mask=mask))
 
-    @pytest.mark.parametrize('kind', ['both', 'neither'])
+    @pytest.mark.parametrize('kind', ['trimaps and masks', 'none'])
     def test_exactly_one_of_trimap_and_mask(self, reference_predictor, pair,
                                             kind):
-        extra = ((pair[1], ) if kind == 'both' else ())
-        mask = square_mask() if kind == 'both' else None
+        extra = ((pair[1], ) if kind != 'none' else ())
+        mask = square_mask() if kind != 'none' else None
         with pytest.raises(ValueError) as error:
             reference_predictor.predict(pair[0], *extra, mask=mask)
         assert str(error.value) == (
-            f'give exactly one of trimaps and masks, got {kind}')
+            f'give exactly one of trimaps, masks and auto_mask, got {kind}')
