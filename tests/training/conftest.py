@@ -40,7 +40,6 @@ def tiny_config(tiny_comp1k, tmp_path_factory) -> str:
             dataset=dict(data_root=data_root, pipeline=train_pipeline))
         val_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))
         test_dataloader = val_dataloader
-        randomness = dict(seed=0)
         default_hooks = dict(logger=dict(interval=1))
         """))
     return str(path)

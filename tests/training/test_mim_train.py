@@ -85,6 +85,42 @@ def test_train_killed_then_resumed_then_tested(tiny_config, tmp_path):
     assert all(float(value) > 0 for value in METRICS.findall(tested)[0])
 
 
+def test_two_trainings_with_the_configs_randomness_are_identical(tiny_config, tmp_path):
+    """The configs' seed makes two runs side by side give the same losses,
+    weights and metrics: the initial weights, the sampler's order and the
+    augmentation drawn in a dataloader worker process are all seeded. The
+    second run has torch's deterministic algorithms on, which the configs
+    leave off: on CPU every op has one and the figures do not change."""
+    runs = {}
+    for name, deterministic in (('first', False), ('second', True)):
+        with open(tmp_path / f'{name}.log', 'w') as log:
+            runs[name] = subprocess.Popen(
+                [
+                    osp.join(BIN, 'mim'), 'train', HOST, tiny_config, '--work-dir',
+                    str(tmp_path / name), '--cfg-options', 'train_cfg.max_iters=3',
+                    'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3',
+                    'train_dataloader.num_workers=1', f'randomness.deterministic={deterministic}'
+                ],
+                cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    logs = {}
+    for name, process in runs.items():
+        assert process.wait(timeout=900) == 0, (tmp_path / f'{name}.log').read_text()[-5000:]
+        logs[name] = (tmp_path / f'{name}.log').read_text()
+
+    first, second = (losses_by_iteration(str(tmp_path / name)) for name in runs)
+    assert sorted(first) == [1, 2, 3]
+    assert first == second
+    assert len(METRICS.findall(logs['first'])) == 1
+    assert METRICS.findall(logs['first']) == METRICS.findall(logs['second'])
+    weights = [
+        torch.load(tmp_path / name / 'iter_3.pth', map_location='cpu')['state_dict']
+        for name in runs
+    ]
+    assert weights[0].keys() == weights[1].keys()
+    differing = [key for key in weights[0] if not torch.equal(weights[0][key], weights[1][key])]
+    assert differing == []
+
+
 @pytest.mark.parametrize('config', ['indexnet_mobv2.py', 'indexnet_mobv2_dimaug.py'])
 def test_seed_configs_train_unchanged_on_synthetic_data(config, tiny_comp1k, tmp_path):
     """The published configs, pointed at the synthetic data, for 2 iterations
