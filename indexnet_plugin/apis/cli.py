@@ -50,7 +50,8 @@ from tqdm import tqdm
 from ..environment import version_report
 from ..fileio import write_image_atomically
 from .auto_mask import (AUTO_MASK_KINDS, DEFAULT_MODEL, DEFAULT_THRESHOLD,
-                        MODELS, PersonSegmenter, SegmenterNotInstalledError)
+                        INSTALL_COMMAND, MODELS, PersonSegmenter,
+                        SegmenterNotInstalledError)
 from .builder import init_predictor
 from .checkpoint import CheckpointError
 from .foreground import estimate_foreground
@@ -100,8 +101,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--auto-mask', choices=AUTO_MASK_KINDS,
         help='instead of a trimap: find the person with the bundled '
-        'segmenter (MediaPipe selfie segmentation; pip install '
-        '"indexnet_plugin[auto]") and make its mask a trimap as --mask does')
+        f'segmenter (MediaPipe selfie segmentation; {INSTALL_COMMAND}) and '
+        'make its mask a trimap as --mask does')
     parser.add_argument(
         '--auto-mask-model', choices=tuple(MODELS),
         help='with --auto-mask: the segmenter\'s model (default: '
