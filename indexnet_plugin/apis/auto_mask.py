@@ -42,6 +42,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import threading
 from typing import Iterator, Optional, Tuple
 
 import cv2
@@ -158,7 +159,8 @@ class PersonSegmenter:
 
     Use it as a context manager or call :meth:`close` to free the MediaPipe
     graph. Results do not depend on earlier calls (the graph keeps no state
-    between images).
+    between images). Threads may share a segmenter: it segments one image
+    at a time (MediaPipe's graph takes one input at a time).
 
     Args:
         model: ``'general'`` or ``'landscape'``, see the module docstring.
@@ -175,6 +177,7 @@ class PersonSegmenter:
         check_segmenter_options(model, threshold)
         self.model = model
         self.threshold = float(threshold)
+        self._lock = threading.Lock()
         solution = _import_selfie_segmentation()
         # The graph's threads print the notes while it starts and runs for
         # the first time; the run on a blank image waits for them.
@@ -195,7 +198,8 @@ class PersonSegmenter:
 
     def close(self) -> None:
         """Free the MediaPipe graph; the segmenter cannot be used after."""
-        self._graph.close()
+        with self._lock:
+            self._graph.close()
 
     def confidence(self, image: np.ndarray) -> np.ndarray:
         """Confidence that each pixel shows a person.
@@ -207,7 +211,8 @@ class PersonSegmenter:
             np.ndarray: ``float32`` (H, W) in [0, 1].
         """
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)  # MediaPipe takes RGB
-        confidence = self._graph.process(rgb).segmentation_mask
+        with self._lock:
+            confidence = self._graph.process(rgb).segmentation_mask
         return np.clip(confidence, 0, 1).astype(np.float32, copy=False)
 
     def mask(self, image: np.ndarray, name: str = 'image array') -> np.ndarray:

@@ -320,6 +320,31 @@ class MattingPredictor:
             self._segmenter = PersonSegmenter()
         return self._segmenter
 
+    def load_auto_pair(
+            self,
+            image: ArrayOrPath,
+            auto_mask: AutoMask = 'person',
+            unknown_width: Optional[int] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """Read an image and make its trimap from an automatic mask, as
+        ``predict(image, auto_mask=...)`` does (for a trimap to edit).
+
+        Args:
+            image: Image path or array, see :func:`~.io.as_image`.
+            auto_mask: See :meth:`predict`.
+            unknown_width: See :meth:`predict`.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap
+            (H, W), both ``uint8``.
+
+        Raises:
+            MattingInputError: Invalid image or no person found.
+            ValueError: Unknown ``auto_mask`` or invalid ``unknown_width``.
+            SegmenterNotInstalledError: No ``mediapipe``.
+        """
+        return self._auto_segmenter(auto_mask).load_pair(image, unknown_width)
+
     def load_pair(self, image: ArrayOrPath,
                   trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
         """Read and validate an image and its trimap as this predictor

@@ -1,6 +1,7 @@
 """The bundled person segmenter on scikit-image's astronaut photo: mask,
 trimap, options and errors."""
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import helpers.images
@@ -64,6 +65,18 @@ def test_confidence_is_in_0_1_and_independent_of_earlier_images(
     swapped = person_segmenter.confidence(
         np.ascontiguousarray(astronaut[..., ::-1]))
     assert np.abs(swapped - first).max() > 0.1
+
+
+def test_threads_share_a_segmenter(person_segmenter, astronaut):
+    """MediaPipe's graph takes one input at a time (unlocked, parallel calls
+    fail with a packet timestamp mismatch); results are the serial ones."""
+    images = [np.ascontiguousarray(np.rot90(astronaut[::2, ::2], k % 4))
+              for k in range(8)]
+    serial = [person_segmenter.confidence(image) for image in images]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(person_segmenter.confidence, images))
+    for one, other in zip(serial, parallel):
+        assert np.array_equal(one, other)
 
 
 def test_threshold_moves_the_outline(astronaut):

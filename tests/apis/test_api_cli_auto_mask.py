@@ -42,6 +42,13 @@ class TestPredictor:
         assert (alpha[trimap == 0] == 0).all()
         assert (alpha[trimap == 255] == 255).all()
 
+    def test_load_auto_pair_gives_the_trimap_to_edit(
+            self, reference_predictor, person_segmenter, astronaut):
+        image, trimap = reference_predictor.load_auto_pair(
+            astronaut, unknown_width=6)
+        assert np.array_equal(image, astronaut)
+        assert np.array_equal(trimap, person_segmenter.trimap(astronaut, 6))
+
     def test_a_segmenter_with_other_options(self, reference_predictor,
                                             astronaut):
         with PersonSegmenter('landscape', 0.7) as landscape:
