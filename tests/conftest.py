@@ -6,6 +6,7 @@ from helpers.models import host_indexnet
 @pytest.fixture(scope='module')
 def host_model():
     """The host's IndexNet with non-trivial weights and statistics, the
-    reference of the parity tests. One per module: tests may set its
-    ``test_cfg``."""
+    reference of the parity tests, one per module. A test that changes it
+    (``test_cfg``) does so through ``monkeypatch``, so the next test gets it
+    as built."""
     return host_indexnet()

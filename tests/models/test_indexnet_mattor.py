@@ -19,10 +19,10 @@ def ours_like(reference, test_cfg=INTERP):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('test_cfg', [INTERP, PAD], ids=['interp', 'pad'])
-def test_full_size_alpha_matches_mmedit(host_model, test_cfg):
+def test_full_size_alpha_matches_mmedit(host_model, test_cfg, monkeypatch):
     """517x389 image (not a multiple of 32): raw output and float alpha
     within 1e-5, uint8 alpha within 1."""
-    host_model.test_cfg = dict(test_cfg)
+    monkeypatch.setattr(host_model, 'test_cfg', dict(test_cfg))
     ours = ours_like(host_model, test_cfg)
     inputs, samples = preprocess_test(ours, [make_sample(389, 517, seed=0)])
     with torch.no_grad():
@@ -99,8 +99,8 @@ def test_batch_of_equal_sizes_equals_one_by_one(host_model):
 
 @pytest.mark.parametrize('test_cfg', [INTERP, PAD], ids=['interp', 'pad'])
 def test_padded_batch_of_different_sizes_equals_one_by_one(
-        host_model, test_cfg):
-    host_model.test_cfg = dict(test_cfg)
+        host_model, test_cfg, monkeypatch):
+    monkeypatch.setattr(host_model, 'test_cfg', dict(test_cfg))
     ours = ours_like(host_model, test_cfg)
     sizes = [(70, 90), (64, 100), (96, 64)]
     inputs, samples = preprocess_test(
