@@ -11,15 +11,13 @@ the inputs are tiny, and on a loaded machine two spinning threads made a
 in a folder of the test session, not the user's cache.
 """
 import os
-import sys
 
 import pytest
 import torch
 from helpers.images import SIZE, make_pair
 from helpers.models import save_released
 
-from indexnet_plugin.apis import (MattingPredictor, MattingSettings,
-                                  PersonSegmenter)
+from indexnet_plugin.apis import MattingPredictor, MattingSettings
 from indexnet_plugin.apis.onnx_cache import CACHE_ENV
 
 
@@ -60,20 +58,3 @@ def reference_predictor(host_model):
 @pytest.fixture
 def pair():
     return make_pair(*SIZE)
-
-
-@pytest.fixture(scope='session')
-def person_segmenter():
-    """The bundled person segmenter with its defaults, built once."""
-    with PersonSegmenter() as segmenter:
-        yield segmenter
-
-
-@pytest.fixture
-def without_mediapipe(monkeypatch):
-    """Make ``import mediapipe`` (and its modules the segmenter imports)
-    fail for one test, as where the [auto] extra is not installed."""
-    for name in ('mediapipe', 'mediapipe.python',
-                 'mediapipe.python.solutions',
-                 'mediapipe.python.solutions.selfie_segmentation'):
-        monkeypatch.setitem(sys.modules, name, None)
