@@ -57,10 +57,14 @@ setup(
         'tests': read_requirements('tests'),
         # indexnet-predict --auto-mask (indexnet_plugin.apis.auto_mask)
         'auto': read_requirements('auto'),
+        'app': read_requirements('app'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={
-        'console_scripts': ['indexnet-predict = indexnet_plugin.apis.cli:main'],
+        'console_scripts': [
+            'indexnet-predict = indexnet_plugin.apis.cli:main',
+            'indexnet-app = indexnet_plugin.app.cli:main',
+        ],
     },
     license='Apache License 2.0',
 )

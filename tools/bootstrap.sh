@@ -74,8 +74,19 @@ fi
 step "host $HOST, runtime requirements and the [auto] extra (mediapipe)"
 "${PIP[@]}" "${HOST_REQUIREMENTS[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/auto.txt"
 
-step "indexnet_plugin (editable) with test requirements and the [auto] extra"
-"${PIP[@]}" -e "$ROOT[tests,auto]"
+step "indexnet_plugin (editable) with test requirements, the [auto] extra and the app's Gradio for $HOST"
+"${PIP[@]}" -e "$ROOT[tests,auto,app]" -r "$ROOT/requirements/app-$HOST.txt"
+
+# The app's browser tests drive Debian's Chromium (never a downloaded build).
+if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+  step "chromium and chromium-driver already installed"
+elif [ "$(id -u)" = 0 ]; then
+  step "chromium and chromium-driver (Debian packages, for the app's browser tests)"
+  flock /tmp/apt.lock apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive flock /tmp/apt.lock apt-get install -y -qq chromium chromium-driver
+else
+  step "chromium and chromium-driver missing: the app's browser tests need them (as root: apt-get install chromium chromium-driver)"
+fi
 
 step "check imports"
 INDEXNET_PLUGIN_HOST="$HOST" "$VENV/bin/python" -c "import $HOST.models, mmcv.ops, indexnet_plugin; print('[bootstrap] import check passed')"

@@ -1,0 +1,214 @@
+"""The Gradio page: upload, guide, one button, results and downloads.
+
+Layout, left to right: the inputs (image, guide source, canvas, trimap,
+mask, band width) and the results (messages, trimap used, alpha, cut-out
+over a chosen backdrop, downloads). Two events run predictions, both in one
+queue (``concurrency_id``) of at most ``concurrency`` at a time:
+
+* the button (``api_name='matte'``), with every control of the page;
+* ``api_name='predict'``: (image file, trimap file) -> (alpha PNG, RGBA
+  PNG, trimap PNG), for ``gradio_client``; a bad input is a ``gr.Error``
+  with the command's ``error: ...`` line.
+
+The work is :func:`.matting.run`; this module only converts between Gradio's
+values (RGB arrays, file paths) and it.
+"""
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import gradio as gr
+import numpy as np
+
+from ..apis import MattingInputError, MattingPredictor
+from ..apis.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
+from . import cutout
+from .guides import BRUSHES, SOURCES, GuideInputs, brush_colour, start_trimap
+from .matting import MattingResult, RequestError, named, run
+
+QUEUE = 'matting'
+MAX_BAND = 100  # pixels, the slider's end
+# How much of the starting trimap shows through the image on the canvas.
+START_TINT = 0.5
+
+
+def _path(value: Optional[str]) -> Optional[Path]:
+    return None if value is None else Path(value)
+
+
+def _rgb(bgr: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(bgr[..., ::-1])
+
+
+def _inputs(image, trimap, mask, band, start_from_mask,
+            canvas=None) -> GuideInputs:
+    """The page's values as :class:`~.guides.GuideInputs`."""
+    strokes = [] if canvas is None else list(canvas.get('layers') or [])
+    return GuideInputs(
+        image=Path(image),
+        trimap=_path(trimap),
+        mask=_path(mask),
+        unknown_width=int(band) or None,
+        strokes=strokes,
+        start_from_mask=bool(start_from_mask))
+
+
+def canvas_start(image, mask, band, start_from_mask):
+    """The canvas for a new image or start: the image, tinted by the mask's
+    trimap when drawing starts from it; no strokes."""
+    if image is None:
+        return None, ''
+    inputs = _inputs(image, None, mask, band, start_from_mask)
+    try:
+        picture, trimap = start_trimap(inputs)
+    except MattingInputError as error:
+        return None, f'error: {named(str(error), (inputs.image, inputs.mask))}'
+    if start_from_mask:
+        grey = cv2.cvtColor(trimap, cv2.COLOR_GRAY2BGR)
+        picture = cv2.addWeighted(picture, 1 - START_TINT, grey, START_TINT,
+                                  0)
+    rgba = cv2.cvtColor(picture, cv2.COLOR_BGR2RGBA)
+    return dict(background=rgba, layers=[], composite=None), ''
+
+
+def _view(result: MattingResult, kind, colour, picture) -> np.ndarray:
+    """The cut-out over the chosen backdrop, RGB."""
+    if picture is not None:
+        picture = np.ascontiguousarray(picture[..., 2::-1])
+    height, width = result.alpha.shape
+    behind = cutout.backdrop(kind, height, width, colour, picture)
+    return _rgb(cutout.composite(result.colours, result.alpha, behind))
+
+
+def build_page(predictor: MattingPredictor, served: str, out_root: Path,
+               concurrency: int = 1) -> gr.Blocks:
+    """Build the page.
+
+    Args:
+        predictor: The served predictor (shared by every request).
+        served: What the page says it serves (config and checkpoint).
+        out_root: Folder for the requests' PNG files.
+        concurrency: Predictions that may run at once; the others queue.
+
+    Returns:
+        gr.Blocks: The page, its queue set, not launched.
+    """
+
+    def matte(image, source, canvas, trimap, mask, band, start_from_mask,
+              estimate, kind, colour, picture, progress=gr.Progress()):
+        if image is None:
+            return ('error: upload an image', None, None, None, None, None)
+        try:
+            result = run(
+                predictor, source,
+                _inputs(image, trimap, mask, band, start_from_mask, canvas),
+                out_root, estimate,
+                lambda share, what: progress(share, desc=what))
+        except RequestError as error:
+            return str(error), None, None, None, None, None
+        files = [str(result.files[k]) for k in ('alpha', 'rgba', 'trimap')]
+        return ('\n'.join(result.notes) or 'done', result.trimap,
+                result.alpha, _view(result, kind, colour, picture), files,
+                result)
+
+    def predict(image, trimap):
+        if image is None or trimap is None:
+            raise gr.Error('error: give an image file and a trimap file')
+        try:
+            result = run(predictor, 'trimap',
+                         GuideInputs(Path(image), Path(trimap)), out_root)
+        except RequestError as error:
+            raise gr.Error(str(error)) from None
+        return tuple(str(result.files[k])
+                     for k in ('alpha', 'rgba', 'trimap'))
+
+    def recomposite(result, kind, colour, picture):
+        return None if result is None else _view(result, kind, colour,
+                                                 picture)
+
+    levels = list(BRUSHES.values())
+    with gr.Blocks(title='IndexNet matting', analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as page:
+        gr.Markdown(f'## IndexNet matting\nServing {served}.')
+        last = gr.State()
+        with gr.Row():
+            with gr.Column():
+                image = gr.File(label='Image', file_types=['image'],
+                                elem_id='image')
+                source = gr.Radio(list(SOURCES), value='draw', label='Guide',
+                                  elem_id='source')
+                canvas = gr.ImageEditor(
+                    label='Draw: white = foreground, black = background, '
+                    'grey = unknown; the eraser gives back the start',
+                    type='numpy', image_mode='RGBA', sources=(),
+                    transforms=(), layers=False, format='png',
+                    brush=gr.Brush(colors=[brush_colour(v) for v in levels],
+                                   default_color=brush_colour(levels[0]),
+                                   color_mode='fixed'),
+                    eraser=gr.Eraser(), elem_id='canvas')
+                start_from_mask = gr.Checkbox(
+                    label='Start drawing from the mask (else all unknown)',
+                    elem_id='start_from_mask')
+                with gr.Row():
+                    trimap = gr.File(label='Trimap (0 / 128 / 255)',
+                                     file_types=['image'], elem_id='trimap')
+                    mask = gr.File(label='Mask (binary or soft)',
+                                   file_types=['image'], elem_id='mask')
+                band = gr.Slider(
+                    0, MAX_BAND, value=0, step=1,
+                    label='Mask: unknown band, pixels on each side of the '
+                    f'outline (0: {UNKNOWN_WIDTH_FRACTION:.0%} of the '
+                    f"object's size, at least {MIN_UNKNOWN_WIDTH})",
+                    elem_id='band')
+                button = gr.Button('Predict alpha matte', variant='primary',
+                                   elem_id='run')
+            with gr.Column():
+                messages = gr.Textbox(label='Messages', interactive=False,
+                                      elem_id='messages')
+                with gr.Row():
+                    trimap_used = gr.Image(label='Trimap used', format='png',
+                                           interactive=False,
+                                           elem_id='trimap_used')
+                    alpha = gr.Image(label='Alpha', format='png',
+                                     interactive=False, elem_id='alpha')
+                view = gr.Image(label='Cut-out', format='png',
+                                interactive=False, elem_id='cutout')
+                estimate = gr.Checkbox(
+                    value=True, label='Estimate foreground colours (else '
+                    "the image's own)", elem_id='estimate')
+                with gr.Row():
+                    kind = gr.Radio(list(cutout.BACKDROPS),
+                                    value='checkerboard', label='Backdrop',
+                                    elem_id='backdrop')
+                    colour = gr.ColorPicker(value='#00b140',
+                                            label='Backdrop colour')
+                picture = gr.Image(label='Backdrop picture', type='numpy',
+                                   sources=['upload'], height=160)
+                downloads = gr.File(
+                    label='Downloads: alpha, RGBA cut-out, trimap (PNG)',
+                    file_count='multiple', interactive=False,
+                    elem_id='downloads')
+        # The scripted endpoint's own (hidden) inputs and outputs.
+        with gr.Row(visible=False):
+            api_image, api_trimap = gr.File(), gr.File()
+            api_outputs = [gr.File(), gr.File(), gr.File()]
+            api_button = gr.Button()
+
+        for trigger in (image.change, mask.change, start_from_mask.change):
+            trigger(canvas_start, [image, mask, band, start_from_mask],
+                    [canvas, messages], queue=False)
+        button.click(
+            matte,
+            [image, source, canvas, trimap, mask, band, start_from_mask,
+             estimate, kind, colour, picture],
+            [messages, trimap_used, alpha, view, downloads, last],
+            api_name='matte', concurrency_id=QUEUE,
+            concurrency_limit=concurrency)
+        api_button.click(predict, [api_image, api_trimap], api_outputs,
+                         api_name='predict', concurrency_id=QUEUE,
+                         concurrency_limit=concurrency)
+        for trigger in (kind.change, colour.change, picture.change):
+            trigger(recomposite, [last, kind, colour, picture], view,
+                    queue=False)
+    page.queue(default_concurrency_limit=concurrency)
+    return page

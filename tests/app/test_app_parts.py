@@ -1,0 +1,105 @@
+"""The page's parts without a browser: strokes to trimap, backdrops, the
+messages' file names, ``--concurrency auto``."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexnet_plugin.apis import MattingInputError
+from indexnet_plugin.apis.memory import GB
+from indexnet_plugin.app import cutout
+from indexnet_plugin.app.cli import (MAX_AUTO_CONCURRENCY, concurrency_within,
+                                     parse_args)
+from indexnet_plugin.app.guides import BRUSHES, paint
+from indexnet_plugin.app.matting import named
+
+
+def layer(height, width, grey, alpha, rows, cols):
+    """An RGBA layer painted with ``grey`` at ``alpha`` over a box."""
+    strokes = np.zeros((height, width, 4), np.uint8)
+    strokes[rows, cols] = (grey, grey, grey, alpha)
+    return strokes
+
+
+class TestPaint:
+
+    def test_each_brush_paints_its_label_over_the_start(self):
+        start = np.full((20, 30), 128, np.uint8)
+        start[15:] = 0  # a mask's background
+        strokes = [
+            layer(20, 30, BRUSHES['foreground'], 255, slice(0, 5),
+                  slice(0, 10)),
+            layer(20, 30, BRUSHES['background'], 255, slice(5, 10),
+                  slice(0, 10)),
+            layer(20, 30, BRUSHES['unknown'], 255, slice(15, 20),
+                  slice(0, 10)),
+        ]
+        trimap = paint(start, strokes)
+        assert (trimap[:5, :10] == 255).all()
+        assert (trimap[5:10, :10] == 0).all()
+        assert (trimap[15:, :10] == 128).all()
+        # Unpainted pixels keep the start; the start is not modified.
+        assert (trimap[:15, 10:] == 128).all() and (trimap[15:, 10:] == 0).all()
+        assert (start[:15] == 128).all()
+
+    def test_faint_and_erased_pixels_keep_the_start(self):
+        start = np.full((8, 8), 128, np.uint8)
+        faint = layer(8, 8, 255, 127, slice(0, 4), slice(None))  # edge
+        erased = layer(8, 8, 0, 0, slice(4, 8), slice(None))
+        assert (paint(start, [faint, erased]) == 128).all()
+
+    def test_anti_aliased_greys_take_the_nearest_level(self):
+        start = np.full((1, 3), 128, np.uint8)
+        strokes = np.array([[[250, 250, 250, 255], [60, 60, 60, 255],
+                             [150, 150, 150, 255]]], np.uint8)
+        assert paint(start, [strokes]).tolist() == [[255, 0, 128]]
+
+    def test_a_drawing_of_another_size_is_refused(self):
+        with pytest.raises(MattingInputError) as error:
+            paint(np.zeros((10, 12), np.uint8),
+                  [np.zeros((10, 11, 4), np.uint8)])
+        assert str(error.value) == (
+            'drawing is 10x11 (HxW) but the image is 10x12, expected the '
+            'same size (upload the image again to reset the canvas)')
+
+
+class TestCutout:
+
+    @pytest.mark.parametrize('text', ['#336699', 'rgb(51, 102, 153)',
+                                      'rgba(51, 102, 153, 1)'])
+    def test_colours_as_pickers_give_them(self, text):
+        assert cutout.parse_colour(text) == (153, 102, 51)
+
+    def test_unknown_colour_is_refused(self):
+        with pytest.raises(ValueError, match="got 'green'"):
+            cutout.parse_colour('green')
+
+    def test_composite_over_a_colour(self):
+        colours = np.full((2, 2, 3), 200, np.uint8)
+        alpha = np.array([[0, 255], [128, 51]], np.uint8)
+        behind = cutout.backdrop('colour', 2, 2, '#000000')
+        result = cutout.composite(colours, alpha, behind)
+        assert result[..., 0].tolist() == [[0, 200], [100, 40]]
+
+    def test_picture_is_stretched_and_checkerboard_is_the_fallback(self):
+        picture = np.zeros((5, 7, 3), np.uint8)
+        assert cutout.backdrop('picture', 10, 12, picture=picture).shape == (
+            10, 12, 3)
+        assert (cutout.backdrop('picture', 10, 12) == cutout.backdrop(
+            'checkerboard', 10, 12)).all()
+
+
+def test_messages_name_uploads_by_file_name():
+    upload = Path('/tmp/gradio/0a1b/cat trimap.png')
+    message = f"trimap '{upload}' is 2x2 (HxW)"
+    assert named(message, [None, upload]) == "trimap 'cat trimap.png' is 2x2 (HxW)"
+
+
+def test_auto_concurrency_follows_the_budget():
+    assert concurrency_within(1 * GB) == 1
+    assert concurrency_within(1000 * GB) == MAX_AUTO_CONCURRENCY
+    assert parse_args(['--checkpoint', 'c', '--concurrency', 'auto']
+                      ).concurrency == 'auto'
+    assert parse_args(['--checkpoint', 'c']).host == '127.0.0.1'
+    with pytest.raises(SystemExit):
+        parse_args(['--checkpoint', 'c', '--concurrency', '0'])
