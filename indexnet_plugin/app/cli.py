@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Optional, Sequence
@@ -31,6 +32,7 @@ from ..configs import DEFAULT_CONFIG
 EXIT_FATAL = 2
 # The most predictions ``auto`` runs at once: each uses every core.
 MAX_AUTO_CONCURRENCY = os.cpu_count() or 1
+LOCAL_CHECK_TIMEOUT = 60  # seconds, see _patient_local_check
 
 
 def _concurrency(text: str):
@@ -77,6 +79,27 @@ def concurrency_within(budget: int) -> int:
     return max(1, min(MAX_AUTO_CONCURRENCY, budget // one))
 
 
+def _patient_local_check() -> None:
+    """Let Gradio's check that its own server answers take a minute.
+
+    ``launch()`` sends a HEAD request to the new server with a 3-second
+    timeout and, when that fails, refuses to serve without a share link.
+    On a loaded machine (measured: 2 cores at load 20) the first answer
+    takes longer, so the check is retried until :data:`LOCAL_CHECK_TIMEOUT`.
+    """
+    from gradio import networking
+    once = networking.url_ok
+
+    def url_ok(url: str) -> bool:
+        deadline = time.monotonic() + LOCAL_CHECK_TIMEOUT
+        while not once(url):
+            if time.monotonic() > deadline:
+                return False
+        return True
+
+    networking.url_ok = url_ok
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Load the model and serve the page until interrupted."""
     args = parse_args(argv)
@@ -94,6 +117,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # The page shows each tiling note itself (see matting.run).
     warnings.filterwarnings('ignore', category=TiledInferenceWarning)
     from .page import build_page  # Gradio, once the model is ready
+    _patient_local_check()
     served = (f'config {args.config or DEFAULT_CONFIG}, checkpoint '
               f'{Path(str(args.checkpoint)).name}; {concurrency} '
               f'prediction{"s" if concurrency > 1 else ""} at a time, '

@@ -63,8 +63,10 @@ class Page:
     def wait(self, condition, timeout=REQUEST_TIMEOUT):
         return WebDriverWait(self.driver, timeout).until(condition)
 
-    def find(self, css):
-        return self.driver.find_element(By.CSS_SELECTOR, css)
+    def find(self, css, timeout=30):
+        """The element, once the page shows it."""
+        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css),
+                         timeout)
 
     def upload(self, elem_id, path):
         self.find(f'#{elem_id} input[type=file]').send_keys(str(path))
@@ -147,6 +149,7 @@ def test_strokes_label_the_trimap_where_drawn(browser, app_url, inputs,
                                               downloads):
     page = Page(browser, app_url)
     page.upload('image', inputs / 'image.png')
+    page.find('#canvas button[aria-label=Color]')  # the editor is ready
     canvas = page.find('#canvas canvas')
     height, width = read(inputs / 'image.png').shape[:2]
     zoom = float(page.find('#canvas').text.split('%')[0].split()[-1]) / 100
