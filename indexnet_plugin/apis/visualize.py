@@ -33,6 +33,23 @@ def checkerboard(height: int, width: int) -> np.ndarray:
     return np.repeat(board[..., None], 3, axis=2).astype(np.uint8)
 
 
+def composite(colours: np.ndarray, alpha: np.ndarray,
+              behind: np.ndarray) -> np.ndarray:
+    """A cut-out over a backdrop: ``alpha * colours + (1 - alpha) *
+    behind``, rounded.
+
+    Args:
+        colours: BGR ``uint8`` foreground colours (H, W, 3).
+        alpha: ``uint8`` alpha (H, W).
+        behind: BGR ``uint8`` backdrop (H, W, 3).
+
+    Returns:
+        np.ndarray: BGR ``uint8`` composite (H, W, 3).
+    """
+    weight = alpha[..., None].astype(np.float32) / 255
+    return np.round(colours * weight + behind * (1 - weight)).astype(np.uint8)
+
+
 def label(panel: np.ndarray, text: str) -> np.ndarray:
     """Write a label in black on a white box at the top left of a panel.
 
@@ -79,15 +96,13 @@ def preview(image: np.ndarray,
     def fit(panel: np.ndarray) -> np.ndarray:
         return cv2.resize(panel, size, interpolation=cv2.INTER_AREA)
 
-    weight = alpha[..., None].astype(np.float32) / 255
     if colours is None:
         colours = image
-    composite = colours * weight + checkerboard(height, width) * (1 - weight)
     panels = [
         image,
         cv2.cvtColor(trimap, cv2.COLOR_GRAY2BGR),
         cv2.cvtColor(alpha, cv2.COLOR_GRAY2BGR),
-        np.round(composite).astype(np.uint8),
+        composite(colours, alpha, checkerboard(height, width)),
     ]
     panels = [fit(panel) for panel in panels]
     if labels is not None:

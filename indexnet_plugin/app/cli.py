@@ -23,10 +23,10 @@ import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..apis import CheckpointError, MattingInputError, init_predictor
-from ..apis.inference import DEFAULT_TILE_SIZE
-from ..apis.memory import (BYTES_PER_PIXEL, FIXED_BYTES, GB,
-                           TiledInferenceWarning, budget_bytes)
+from ..apis import (CheckpointError, MattingInputError,
+                    TiledInferenceWarning, init_predictor)
+from ..apis.memory import BYTES_PER_PIXEL, FIXED_BYTES, GB, budget_bytes
+from ..apis.tiling import DEFAULT_TILE_SIZE
 from ..configs import DEFAULT_CONFIG
 
 EXIT_FATAL = 2

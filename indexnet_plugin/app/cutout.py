@@ -1,7 +1,7 @@
-"""The page's cut-out: foreground colours over a chosen backdrop.
+"""The page's backdrops for the cut-out (a checkerboard, a colour, a
+picture), composited by :func:`~indexnet_plugin.apis.visualize.composite`.
 
-Pure numpy/OpenCV, BGR ``uint8`` in and out, like
-:mod:`indexnet_plugin.apis.visualize`, whose checkerboard it uses.
+Pure numpy/OpenCV, BGR ``uint8`` in and out.
 """
 import re
 from typing import Optional, Tuple
@@ -70,20 +70,3 @@ def backdrop(kind: str,
         return cv2.resize(picture, (width, height),
                           interpolation=interpolation)
     return checkerboard(height, width)
-
-
-def composite(colours: np.ndarray, alpha: np.ndarray,
-              behind: np.ndarray) -> np.ndarray:
-    """``alpha * colours + (1 - alpha) * behind``, rounded.
-
-    Args:
-        colours: BGR ``uint8`` foreground colours (H, W, 3).
-        alpha: ``uint8`` alpha (H, W).
-        behind: BGR ``uint8`` backdrop (H, W, 3).
-
-    Returns:
-        np.ndarray: BGR ``uint8`` composite (H, W, 3).
-    """
-    weight = alpha[..., None].astype(np.float32) / 255
-    mixed = colours * weight + behind * (1 - weight)
-    return np.round(mixed).astype(np.uint8)

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-import cv2
 import numpy as np
 
-from ..apis import MattingInputError, MattingPredictor, estimate_foreground
-from ..apis.io import TrimapRelabelledWarning
-from ..apis.visualize import rgba_cutout
+from ..apis import (MattingInputError, MattingPredictor,
+                    TrimapRelabelledWarning, estimate_foreground, rgba_cutout)
+from ..fileio import write_image_atomically
 from .guides import SOURCES, GuideInputs
 
 # Reading a pair records its warnings through the process-wide warnings
@@ -68,15 +67,6 @@ def named(message: str, uploads: Sequence[Optional[Path]]) -> str:
         if path is not None:
             message = message.replace(str(path), path.name)
     return message
-
-
-def _write_png(path: Path, picture: np.ndarray) -> Path:
-    """Encode ``picture`` (grey, BGR or BGRA) as PNG at ``path``."""
-    ok, encoded = cv2.imencode('.png', picture)
-    if not ok:
-        raise OSError(f"cannot encode '{path}'")
-    path.write_bytes(encoded.tobytes())
-    return path
 
 
 def _prune(out_root: Path) -> None:
@@ -141,9 +131,12 @@ def run(predictor: MattingPredictor,
     _prune(out_root)
     folder = Path(tempfile.mkdtemp(dir=out_root))
     stem = inputs.image.stem
-    files = dict(
-        alpha=_write_png(folder / f'{stem}.png', alpha),
-        rgba=_write_png(folder / f'{stem}_rgba.png',
-                        rgba_cutout(colours, alpha)),
-        trimap=_write_png(folder / f'{stem}_trimap.png', trimap))
+    pictures = dict(
+        alpha=(f'{stem}.png', alpha),
+        rgba=(f'{stem}_rgba.png', rgba_cutout(colours, alpha)),
+        trimap=(f'{stem}_trimap.png', trimap))
+    files = {}
+    for name, (file_name, picture) in pictures.items():
+        files[name] = folder / file_name
+        write_image_atomically(picture, files[name])
     return MattingResult(trimap, alpha, colours, notes, files)

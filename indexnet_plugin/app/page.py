@@ -22,6 +22,7 @@ import numpy as np
 
 from ..apis import MattingInputError, MattingPredictor
 from ..apis.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
+from ..apis.visualize import composite
 from . import cutout
 from .guides import BRUSHES, SOURCES, GuideInputs, brush_colour, start_trimap
 from .matting import MattingResult, RequestError, named, run
@@ -77,7 +78,7 @@ def _view(result: MattingResult, kind, colour, picture) -> np.ndarray:
         picture = np.ascontiguousarray(picture[..., 2::-1])
     height, width = result.alpha.shape
     behind = cutout.backdrop(kind, height, width, colour, picture)
-    return _rgb(cutout.composite(result.colours, result.alpha, behind))
+    return _rgb(composite(result.colours, result.alpha, behind))
 
 
 def build_page(predictor: MattingPredictor, served: str, out_root: Path,

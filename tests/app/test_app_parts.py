@@ -7,6 +7,7 @@ import pytest
 
 from indexnet_plugin.apis import MattingInputError
 from indexnet_plugin.apis.memory import GB
+from indexnet_plugin.apis.visualize import composite
 from indexnet_plugin.app import cutout
 from indexnet_plugin.app.cli import (MAX_AUTO_CONCURRENCY, concurrency_within,
                                      parse_args)
@@ -78,7 +79,7 @@ class TestCutout:
         colours = np.full((2, 2, 3), 200, np.uint8)
         alpha = np.array([[0, 255], [128, 51]], np.uint8)
         behind = cutout.backdrop('colour', 2, 2, '#000000')
-        result = cutout.composite(colours, alpha, behind)
+        result = composite(colours, alpha, behind)
         assert result[..., 0].tolist() == [[0, 200], [100, 40]]
 
     def test_picture_is_stretched_and_checkerboard_is_the_fallback(self):
