@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip('gradio')
+gradio = pytest.importorskip('gradio')
 pytest.importorskip('selenium')
 from gradio_client import Client, handle_file  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa
@@ -26,6 +26,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from indexnet_plugin.apis.mask import as_mask, mask_to_trimap  # noqa: E402
 
+GRADIO_MAJOR = int(gradio.__version__.split('.')[0])
 REQUEST_TIMEOUT = 120  # seconds, on a loaded 2-core machine
 LOOPBACK = ('127.0.0.1', 'localhost')
 
@@ -96,6 +97,26 @@ class Page:
         self.wait(lambda d: self.messages() != '')
         return self.messages()
 
+    def brush(self, swatch):
+        """Pick the brush of colour ``swatch`` (CSS ``rgb(...)``)."""
+        self.find('#canvas button[aria-label=Color]').click()
+        self.find(f'#canvas button.color[style*="{swatch}"]').click()
+        self.find('#canvas button[aria-label=Brush]').click()
+
+    def drag(self, height, width, row, col_from, col_to):
+        """Drag the pointer along an image row, in image pixels (the
+        editor shows the image centred at the zoom it names)."""
+        canvas = self.find('#canvas canvas')
+        box = canvas.rect
+        zoom = float(self.find('#canvas').text.split('%')[0].split()[-1]) / 100
+        x = (box['width'] - width * zoom) / 2 + col_from * zoom
+        y = (box['height'] - height * zoom) / 2 + row * zoom
+        step = (col_to - col_from) * zoom / 2
+        (ActionChains(self.driver).move_to_element_with_offset(
+            canvas, x - box['width'] / 2, y - box['height'] / 2)
+         .click_and_hold().move_by_offset(step, 0).move_by_offset(step, 0)
+         .release().perform())
+
     def download(self, name, folder: Path) -> np.ndarray:
         """Click a download link; return the downloaded PNG."""
         target = folder / name
@@ -145,29 +166,19 @@ def _message(entry):
     return json.loads(entry['message'])['message']
 
 
+@pytest.mark.skipif(
+    GRADIO_MAJOR < 6,
+    reason="Gradio 5's editor (mmagic's host) has another toolbar, whose "
+    'swatch menu covers the canvas; drawing is tested with Gradio 6')
 def test_strokes_label_the_trimap_where_drawn(browser, app_url, inputs,
                                               downloads):
     page = Page(browser, app_url)
     page.upload('image', inputs / 'image.png')
-    page.find('#canvas button[aria-label=Color]')  # the editor is ready
-    canvas = page.find('#canvas canvas')
     height, width = read(inputs / 'image.png').shape[:2]
-    zoom = float(page.find('#canvas').text.split('%')[0].split()[-1]) / 100
-    box = canvas.rect
-    # The image is centred on the canvas at the shown zoom.
-    left = (box['width'] - width * zoom) / 2
-    top = (box['height'] - height * zoom) / 2
 
     def stroke(swatch, row, col_from, col_to):
-        page.find('#canvas button[aria-label=Color]').click()
-        page.find(f'#canvas button.color[style*="{swatch}"]').click()
-        page.find('#canvas button[aria-label=Brush]').click()
-        x0 = left + col_from * zoom - box['width'] / 2
-        y = top + row * zoom - box['height'] / 2
-        (ActionChains(browser).move_to_element_with_offset(canvas, x0, y)
-         .click_and_hold().move_by_offset((col_to - col_from) * zoom / 2, 0)
-         .move_by_offset((col_to - col_from) * zoom / 2, 0).release()
-         .perform())
+        page.brush(swatch)
+        page.drag(height, width, row, col_from, col_to)
 
     stroke('rgb(255, 255, 255)', 40, 30, 90)
     stroke('rgb(0, 0, 0)', 120, 130, 200)
