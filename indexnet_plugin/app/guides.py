@@ -11,7 +11,13 @@ MattingInputError` whose message ``indexnet-predict`` prints:
 * ``'trimap'``: an uploaded trimap, read as the predictor reads trimaps
   (relabelling warnings included);
 * ``'mask'``: an uploaded mask, made a trimap by the rule of
-  :mod:`indexnet_plugin.apis.mask` with the page's unknown-band width.
+  :mod:`indexnet_plugin.apis.mask` with the page's unknown-band width;
+* ``'person'``: no upload: the bundled person segmenter's mask
+  (:mod:`indexnet_plugin.apis.auto_mask`, ``indexnet_plugin[auto]``), made a
+  trimap by the same rule, as ``indexnet-predict --auto-mask person`` does.
+
+Drawing starts from all unknown, from the mask's trimap or from the
+person's (the page's "fill" button).
 
 Nothing here imports Gradio: the page (:mod:`.page`) lists :data:`SOURCES`
 and passes their inputs; a new source (an automatic mask, say) is one more
@@ -59,6 +65,8 @@ class GuideInputs:
             at the image's size, bottom first.
         start_from_mask: Drawing starts from the mask's trimap instead of
             all unknown.
+        start_from_person: Drawing starts from the automatic person
+            mask's trimap (before ``start_from_mask``).
     """
     image: Path
     trimap: Optional[Path] = None
@@ -66,6 +74,7 @@ class GuideInputs:
     unknown_width: Optional[int] = None
     strokes: List[np.ndarray] = field(default_factory=list)
     start_from_mask: bool = False
+    start_from_person: bool = False
 
 
 Pair = Tuple[np.ndarray, np.ndarray]
@@ -91,9 +100,18 @@ def from_mask(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
                           inputs.unknown_width)
 
 
-def start_trimap(inputs: GuideInputs) -> Pair:
-    """The image and the trimap that drawing starts from: the mask's
-    (``start_from_mask``) or all unknown."""
+def from_person(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
+    """The trimap of the person the bundled segmenter finds."""
+    return predictor.load_auto_pair(inputs.image, 'person',
+                                    inputs.unknown_width)
+
+
+def start_trimap(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
+    """The image and the trimap that drawing starts from: the person's
+    (``start_from_person``), the mask's (``start_from_mask``) or all
+    unknown."""
+    if inputs.start_from_person:
+        return from_person(predictor, inputs)
     if inputs.start_from_mask:
         return load_mask_pair(inputs.image,
                               _needs(inputs.mask, 'mask', 'mask start'),
@@ -133,7 +151,7 @@ def paint(trimap: np.ndarray, strokes: List[np.ndarray]) -> np.ndarray:
 
 def from_drawing(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
     """The starting trimap with the strokes painted on it."""
-    image, trimap = start_trimap(inputs)
+    image, trimap = start_trimap(predictor, inputs)
     return image, paint(trimap, inputs.strokes)
 
 
@@ -142,4 +160,5 @@ SOURCES: Dict[str, Callable[[MattingPredictor, GuideInputs], Pair]] = {
     'draw': from_drawing,
     'trimap': from_trimap,
     'mask': from_mask,
+    'person': from_person,
 }

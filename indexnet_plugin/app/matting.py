@@ -21,7 +21,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from ..apis import (MattingInputError, MattingPredictor,
-                    TrimapRelabelledWarning, estimate_foreground, rgba_cutout)
+                    SegmenterNotInstalledError, TrimapRelabelledWarning,
+                    estimate_foreground, rgba_cutout)
 from ..fileio import write_image_atomically
 from .guides import SOURCES, GuideInputs
 
@@ -112,7 +113,7 @@ def run(predictor: MattingPredictor,
             warnings.simplefilter('always')
             image, trimap = SOURCES[source](predictor, inputs)
         predictor.check_size(image.shape[:2], inputs.image)
-    except MattingInputError as error:
+    except (MattingInputError, SegmenterNotInstalledError) as error:
         raise RequestError(f'error: {named(str(error), uploads)}') from None
     notes = [
         f'warning: {named(str(w.message), uploads)}' for w in caught

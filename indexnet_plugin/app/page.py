@@ -20,7 +20,8 @@ import cv2
 import gradio as gr
 import numpy as np
 
-from ..apis import MattingInputError, MattingPredictor
+from ..apis import (MattingInputError, MattingPredictor,
+                    SegmenterNotInstalledError)
 from ..apis.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
 from ..apis.visualize import composite
 from . import cutout
@@ -41,8 +42,8 @@ def _rgb(bgr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(bgr[..., ::-1])
 
 
-def _inputs(image, trimap, mask, band, start_from_mask,
-            canvas=None) -> GuideInputs:
+def _inputs(image, trimap, mask, band, start_from_mask, canvas=None,
+            start_from_person=False) -> GuideInputs:
     """The page's values as :class:`~.guides.GuideInputs`."""
     strokes = [] if canvas is None else list(canvas.get('layers') or [])
     return GuideInputs(
@@ -51,20 +52,23 @@ def _inputs(image, trimap, mask, band, start_from_mask,
         mask=_path(mask),
         unknown_width=int(band) or None,
         strokes=strokes,
-        start_from_mask=bool(start_from_mask))
+        start_from_mask=bool(start_from_mask),
+        start_from_person=bool(start_from_person))
 
 
-def canvas_start(image, mask, band, start_from_mask):
-    """The canvas for a new image or start: the image, tinted by the mask's
-    trimap when drawing starts from it; no strokes."""
+def canvas_start(predictor, image, mask, band, start_from_mask,
+                 start_from_person=False):
+    """The canvas for a new image or start: the image, tinted by the
+    trimap drawing starts from (the mask's or the person's); no strokes."""
     if image is None:
         return None, ''
-    inputs = _inputs(image, None, mask, band, start_from_mask)
+    inputs = _inputs(image, None, mask, band, start_from_mask,
+                     start_from_person=start_from_person)
     try:
-        picture, trimap = start_trimap(inputs)
-    except MattingInputError as error:
+        picture, trimap = start_trimap(predictor, inputs)
+    except (MattingInputError, SegmenterNotInstalledError) as error:
         return None, f'error: {named(str(error), (inputs.image, inputs.mask))}'
-    if start_from_mask:
+    if start_from_mask or start_from_person:
         grey = cv2.cvtColor(trimap, cv2.COLOR_GRAY2BGR)
         picture = cv2.addWeighted(picture, 1 - START_TINT, grey, START_TINT,
                                   0)
@@ -96,13 +100,15 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
     """
 
     def matte(image, source, canvas, trimap, mask, band, start_from_mask,
-              estimate, kind, colour, picture, progress=gr.Progress()):
+              start_from_person, estimate, kind, colour, picture,
+              progress=gr.Progress()):
         if image is None:
             return ('error: upload an image', None, None, None, None, None)
         try:
             result = run(
                 predictor, source,
-                _inputs(image, trimap, mask, band, start_from_mask, canvas),
+                _inputs(image, trimap, mask, band, start_from_mask, canvas,
+                        start_from_person),
                 out_root, estimate,
                 lambda share, what: progress(share, desc=what))
         except RequestError as error:
@@ -122,6 +128,21 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
             raise gr.Error(str(error)) from None
         return tuple(str(result.files[k])
                      for k in ('alpha', 'rgba', 'trimap'))
+
+    def restart(image, mask, band, start_from_mask):
+        """A new image, mask or start: the canvas from it, the person's
+        start dropped."""
+        return (*canvas_start(predictor, image, mask, band, start_from_mask),
+                False)
+
+    def fill_from_person(image, mask, band):
+        """The fill button: the canvas starts from the automatic person
+        mask's trimap, for the draw guide."""
+        if image is None:
+            return None, 'error: upload an image', False, 'draw'
+        start, message = canvas_start(predictor, image, mask, band, False,
+                                      True)
+        return start, message, start is not None, 'draw'
 
     def recomposite(result, kind, colour, picture):
         return None if result is None else _view(result, kind, colour,
@@ -150,6 +171,10 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
                 start_from_mask = gr.Checkbox(
                     label='Start drawing from the mask (else all unknown)',
                     elem_id='start_from_mask')
+                fill = gr.Button(
+                    'Fill the trimap editor from an automatic person mask',
+                    elem_id='fill_person')
+                start_from_person = gr.State(False)
                 with gr.Row():
                     trimap = gr.File(label='Trimap (0 / 128 / 255)',
                                      file_types=['image'], elem_id='trimap')
@@ -196,12 +221,15 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
             api_button = gr.Button()
 
         for trigger in (image.change, mask.change, start_from_mask.change):
-            trigger(canvas_start, [image, mask, band, start_from_mask],
-                    [canvas, messages], queue=False)
+            trigger(restart, [image, mask, band, start_from_mask],
+                    [canvas, messages, start_from_person], queue=False)
+        fill.click(fill_from_person, [image, mask, band],
+                   [canvas, messages, start_from_person, source],
+                   queue=False)
         button.click(
             matte,
             [image, source, canvas, trimap, mask, band, start_from_mask,
-             estimate, kind, colour, picture],
+             start_from_person, estimate, kind, colour, picture],
             [messages, trimap_used, alpha, view, downloads, last],
             api_name='matte', concurrency_id=QUEUE,
             concurrency_limit=concurrency)

@@ -2,17 +2,21 @@
 messages' file names, ``--concurrency auto``."""
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from helpers.images import astronaut, sky
 
-from indexnet_plugin.apis import MattingInputError
+from indexnet_plugin.apis import (MattingInputError, MattingPredictor,
+                                  MattingSettings, init_predictor)
+from indexnet_plugin.apis.auto_mask import INSTALL_COMMAND
 from indexnet_plugin.apis.memory import GB
 from indexnet_plugin.apis.visualize import composite
 from indexnet_plugin.app import cutout
 from indexnet_plugin.app.cli import (MAX_AUTO_CONCURRENCY, concurrency_within,
                                      parse_args)
-from indexnet_plugin.app.guides import BRUSHES, paint
-from indexnet_plugin.app.matting import named
+from indexnet_plugin.app.guides import BRUSHES, GuideInputs, paint
+from indexnet_plugin.app.matting import RequestError, named, run
 
 
 def layer(height, width, grey, alpha, rows, cols):
@@ -104,3 +108,66 @@ def test_auto_concurrency_follows_the_budget():
     assert parse_args(['--checkpoint', 'c']).host == '127.0.0.1'
     with pytest.raises(SystemExit):
         parse_args(['--checkpoint', 'c', '--concurrency', '0'])
+
+
+class TestPersonGuide:
+    """The automatic person mask as the guide and as the drawing's start,
+    on scikit-image's astronaut (a person) and a sky (none)."""
+
+    @pytest.fixture(scope='class')
+    def predictor(self):
+        return init_predictor(fast=False)  # random weights: trimaps only
+
+    @pytest.fixture(scope='class')
+    def files(self, tmp_path_factory):
+        folder = tmp_path_factory.mktemp('person_inputs')
+        cv2.imwrite(str(folder / 'astronaut.png'), astronaut(128))
+        cv2.imwrite(str(folder / 'sky.png'), sky(96, 128))
+        return folder
+
+    def test_person_guide_is_the_commands_auto_mask(self, predictor, files,
+                                                    person_segmenter,
+                                                    tmp_path):
+        result = run(predictor, 'person',
+                     GuideInputs(files / 'astronaut.png', unknown_width=4),
+                     tmp_path)
+        assert np.array_equal(result.trimap,
+                              person_segmenter.trimap(astronaut(128), 4))
+        assert np.array_equal(
+            result.alpha,
+            predictor.predict(astronaut(128), auto_mask='person',
+                              unknown_width=4))
+
+    def test_drawing_starts_from_the_person(self, predictor, files,
+                                            person_segmenter, tmp_path):
+        inputs = GuideInputs(files / 'astronaut.png', start_from_person=True)
+        expected = person_segmenter.trimap(astronaut(128))
+        assert np.array_equal(
+            run(predictor, 'draw', inputs, tmp_path).trimap, expected)
+        # A stroke paints over that start.
+        inputs.strokes = [
+            layer(128, 128, BRUSHES['background'], 255, slice(0, 10),
+                  slice(None))
+        ]
+        painted = run(predictor, 'draw', inputs, tmp_path).trimap
+        assert (painted[:10] == 0).all()
+        assert np.array_equal(painted[10:], expected[10:])
+
+    def test_no_person_is_the_commands_error_line(self, predictor, files,
+                                                  tmp_path):
+        with pytest.raises(RequestError) as error:
+            run(predictor, 'person', GuideInputs(files / 'sky.png'), tmp_path)
+        assert str(error.value) == (
+            "error: image 'sky.png': no person found (the segmenter's "
+            'confidence is below 0.5 everywhere, at most 0.00)')
+
+    def test_missing_mediapipe_names_the_extra(self, host_model, files,
+                                               tmp_path, without_mediapipe):
+        predictor = MattingPredictor(host_model.backbone,
+                                     MattingSettings.from_model(host_model))
+        with pytest.raises(RequestError) as error:
+            run(predictor, 'person', GuideInputs(files / 'astronaut.png'),
+                tmp_path)
+        assert str(error.value).startswith(
+            'error: the automatic person mask needs MediaPipe')
+        assert str(error.value).endswith(INSTALL_COMMAND)
