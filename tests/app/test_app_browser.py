@@ -24,6 +24,8 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from helpers.images import astronaut  # noqa: E402
+
 from indexnet_plugin.apis.mask import as_mask, mask_to_trimap  # noqa: E402
 
 GRADIO_MAJOR = int(gradio.__version__.split('.')[0])
@@ -266,3 +268,17 @@ def test_gradio_client_predict_gives_the_cli_alpha(app_url, inputs,
     assert np.abs(read(alpha_png).astype(int) - cli_alpha).max() == 0
     assert (read(trimap_png) == read(inputs / 'trimap.png')).all()
     assert (read(rgba_png)[..., 3] == cli_alpha).all()
+
+
+def test_fill_from_person_starts_the_drawing_from_the_auto_mask(
+        browser, app_url, downloads, person_segmenter, tmp_path):
+    photo = astronaut(192)
+    cv2.imwrite(str(tmp_path / 'astronaut.png'), photo)
+    page = Page(browser, app_url)
+    page.upload('image', tmp_path / 'astronaut.png')
+    page.find('#fill_person').click()
+    page.wait(lambda d: d.find_element(
+        By.CSS_SELECTOR, '#source input[value=draw]').is_selected())
+    assert page.run() == 'done'
+    assert (page.download('astronaut_trimap.png', downloads) ==
+            person_segmenter.trimap(photo)).all()
