@@ -30,6 +30,9 @@ from .matting import MattingResult, RequestError, named, run
 
 QUEUE = 'matting'
 MAX_BAND = 100  # pixels, the slider's end
+# The fill button's message: the start is the person's trimap from now on.
+FILLED = ('the drawing starts from the automatic person mask; paint over it '
+          'or predict')
 # How much of the starting trimap shows through the image on the canvas.
 START_TINT = 0.5
 
@@ -142,7 +145,9 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
             return None, 'error: upload an image', False, 'draw'
         start, message = canvas_start(predictor, image, mask, band, False,
                                       True)
-        return start, message, start is not None, 'draw'
+        if start is None:
+            return start, message, False, 'draw'
+        return start, FILLED, True, 'draw'
 
     def recomposite(result, kind, colour, picture):
         return None if result is None else _view(result, kind, colour,

@@ -27,6 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from helpers.images import astronaut  # noqa: E402
 
 from indexnet_plugin.apis.mask import as_mask, mask_to_trimap  # noqa: E402
+from indexnet_plugin.app.page import FILLED  # noqa: E402
 
 GRADIO_MAJOR = int(gradio.__version__.split('.')[0])
 REQUEST_TIMEOUT = 120  # seconds, on a loaded 2-core machine
@@ -276,9 +277,10 @@ def test_fill_from_person_starts_the_drawing_from_the_auto_mask(
     cv2.imwrite(str(tmp_path / 'astronaut.png'), photo)
     page = Page(browser, app_url)
     page.upload('image', tmp_path / 'astronaut.png')
+    page.source('trimap')  # the button switches to drawing
     page.find('#fill_person').click()
-    page.wait(lambda d: d.find_element(
-        By.CSS_SELECTOR, '#source input[value=draw]').is_selected())
+    assert page.wait_done() == FILLED
+    assert page.find('#source input[value=draw]').is_selected()
     assert page.run() == 'done'
     assert (page.download('astronaut_trimap.png', downloads) ==
             person_segmenter.trimap(photo)).all()
