@@ -1,4 +1,4 @@
-"""On-disk cache of the ONNX graphs of the fast path.
+"""On-disk cache of the ONNX graphs (and compiled models) of the fast path.
 
 Exporting a network to ONNX takes seconds and leaves the tracer's memory in
 the process, so :func:`cached_onnx` exports a network once and keeps the
@@ -61,6 +61,39 @@ def network_key(network: nn.Module, size_divisor: int,
     return digest.hexdigest()
 
 
+def cache_entry(network: nn.Module,
+                size_divisor: int,
+                suffix: str,
+                cache_dir: Optional[Union[str, Path]] = None) -> Path:
+    """The cache file of ``network`` with a suffix naming what it holds.
+
+    Args:
+        network: The network whose :func:`network_key` names the file.
+        size_divisor: Input sides must be multiples of it.
+        suffix: e.g. ``'.onnx'``.
+        cache_dir: Folder of cached files (default: :func:`default_cache_dir`).
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return folder / f'{network_key(network, size_divisor)}{suffix}'
+
+
+def store(data: bytes, path: Path, what: str) -> bool:
+    """Write a cache entry atomically; warn and return False if impossible.
+
+    Args:
+        data: The entry's bytes.
+        path: See :func:`cache_entry`.
+        what: What ``data`` is, for the warning (``'the ONNX graph'``).
+    """
+    try:
+        write_atomically(data, path)
+    except OSError as error:
+        warnings.warn(f"cannot cache {what} in '{path.parent}' ({error}); "
+                      f'set {CACHE_ENV} to a writable folder')
+        return False
+    return True
+
+
 def cached_onnx(network: nn.Module,
                 size_divisor: int = DEFAULT_SIZE_DIVISOR,
                 cache_dir: Optional[Union[str, Path]] = None,
@@ -79,18 +112,11 @@ def cached_onnx(network: nn.Module,
         Path | bytes: The cached ``.onnx`` file, or the serialised graph
         when the folder cannot be written (with a warning).
     """
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = folder / f'{network_key(network, size_divisor)}.onnx'
+    path = cache_entry(network, size_divisor, '.onnx', cache_dir)
     if path.is_file() and not refresh:
         return path
     data = network_to_onnx_bytes(network, size_divisor)
     # The tracer's graph is garbage by now; collect it before the caller
     # allocates the inference session.
     gc.collect()
-    try:
-        write_atomically(data, path)
-    except OSError as error:
-        warnings.warn(f"cannot cache the ONNX graph in '{folder}' ({error}); "
-                      f'set {CACHE_ENV} to a writable folder')
-        return data
-    return path
+    return path if store(data, path, 'the ONNX graph') else data
