@@ -1,4 +1,5 @@
-"""Inference speed and peak memory: ours against mmedit 1.0.0rc7's IndexNet.
+"""Inference speed and peak memory: ours (OpenVINO, onnxruntime) against
+mmedit 1.0.0rc7's IndexNet.
 
 One run, same weights (random, as the tests': indexnet_plugin.testing; saved
 once and loaded by both), same image and trimap (a smooth random picture, a
@@ -9,13 +10,15 @@ Compared, per size (512, 1024, 2048 by default):
 
 * ``mmedit``: its IndexNet built from its own config, ``test_step`` under
   ``torch.no_grad`` (exactly what ``mim test`` runs per image);
-* ``ours-cold`` (smallest size only, measured first): ``init_predictor``
-  with an empty ONNX cache, so its setup exports the graph (once per
-  weights, in a fresh cache folder of this run);
-* ``ours``: ``init_predictor`` with the cached graph and a memory budget of
-  ``--max-memory`` GB (fast network; with the default 2 GB, 512x512 and
-  1024x1024 run whole, 2048x2048 in four 1152x1152 tiles);
-* ``ours-whole`` (largest size only): ours with a budget that never tiles.
+* ``openvino-cold`` (smallest size only, measured first): ``init_predictor``
+  with an empty cache, so its setup exports the ONNX graph and compiles it
+  (once per weights, in a fresh cache folder of this run);
+* ``onnxruntime``, ``openvino``: ``init_predictor(backend=...)`` with the
+  cached graph or compiled model and a memory budget of ``--max-memory``
+  GB (with the default 2 GB, 512x512 and 1024x1024 run whole, 2048x2048 in
+  tiles);
+* ``onnxruntime-whole``, ``openvino-whole`` (largest size only): the same
+  with a budget that never tiles.
 
 Times are the best of ``--reps`` runs (one at the largest size), wall clock
 and process CPU; the one-time cost of building the fast network is printed
@@ -97,10 +100,12 @@ def worker(impl: str, size: int, reps: int, weights: str, max_memory: float,
                 return model.test_step(data)[0].output.pred_alpha.data.numpy()
     else:
         from indexnet_plugin.apis import init_predictor
-        # ours-cold differs from ours only by the cache being empty.
+        # openvino-cold differs from openvino only by the cache being empty.
+        backend = impl.split('-')[0]
         predictor = init_predictor(
-            None, weights,
-            max_memory=1024 if impl == 'ours-whole' else max_memory)
+            None, weights, backend=backend,
+            max_memory=1024 if impl.endswith('-whole') else max_memory)
+        assert predictor.backend == backend, (predictor.backend, backend)
 
         def predict():
             return predictor.predict(image, trimap)
@@ -154,16 +159,24 @@ def main() -> None:
         smallest = min(args.sizes)
         for size in sorted(args.sizes):
             reps = 1 if size == largest else args.reps
-            impls = (['mmedit'] + (['ours-cold'] if size == smallest else []) +
-                     ['ours'] + (['ours-whole'] if size == largest else []))
+            impls = (['mmedit'] +
+                     (['openvino-cold'] if size == smallest else []) +
+                     ['onnxruntime', 'openvino'] +
+                     (['onnxruntime-whole', 'openvino-whole']
+                      if size == largest else []))
             results = {
                 i: measure(i, size, reps, weights, args.max_memory, tmp)
                 for i in impls
             }
             reference = results['mmedit']
+            if 'onnxruntime' in results:
+                ov, ort = results['openvino'], results['onnxruntime']
+                print(f"{size:>5} openvino vs onnxruntime: wall "
+                      f"{ort['wall'] / ov['wall']:4.2f}x cpu "
+                      f"{ort['cpu'] / ov['cpu']:4.2f}x", flush=True)
             for impl, r in results.items():
                 diff = np.abs(r['alpha'].astype(int) - reference['alpha'])
-                print(f"{size:>5} {impl:<10} wall {r['wall']:7.2f}s "
+                print(f"{size:>5} {impl:<17} wall {r['wall']:7.2f}s "
                       f"cpu {r['cpu']:7.2f}s setup {r['setup']:5.1f}s "
                       f"peak {r['maxrss_mb']:7.0f} MB  speed-up wall "
                       f"{reference['wall'] / r['wall']:4.2f}x cpu "

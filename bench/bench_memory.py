@@ -1,13 +1,13 @@
-"""Peak memory of one prediction per network-input pixel, plain and fast.
+"""Peak memory of one prediction per network-input pixel, per backend.
 
 Measures what :mod:`indexnet_plugin.apis.memory` budgets for: the memory a
 whole-image prediction adds on top of a ready predictor. Each (path, size)
-runs in a fresh subprocess: the predictor is built (``fast`` = batch norms
-folded, onnxruntime with the cached ONNX graph; ``plain`` = the PyTorch
-network), warmed up on a 64x64 image, then the resident set is read
-(``VmRSS``), its high-water mark reset (``/proc/self/clear_refs``, Linux
->= 4.0), one whole square image predicted and the new high-water mark read
-(``VmHWM``). The difference per pixel is printed for each size and, fitted
+runs in a fresh subprocess: the predictor is built (``openvino`` and
+``onnxruntime``: batch norms folded, the cached compiled model or ONNX
+graph; ``plain``: the PyTorch network), warmed up on a 64x64 image, then
+the resident set is read (``VmRSS``), its high-water mark reset
+(``/proc/self/clear_refs``, Linux >= 4.0), one whole square image
+predicted and the new high-water mark read (``VmHWM``). The difference per pixel is printed for each size and, fitted
 by least squares against the network input's pixel count, gives bytes per
 pixel and a fixed part.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from bench_inference import make_inputs
 
-PATHS = ('plain', 'fast')
+PATHS = ('plain', 'onnxruntime', 'openvino')
 
 
 def _status_kb(key: str) -> int:
@@ -51,8 +51,11 @@ def added_peak_mb(run: Callable[[], object]) -> float:
 def worker(path: str, size: int, checkpoint: str, out: str) -> None:
     """Peak memory of one whole-image prediction of ``size``x``size``."""
     from indexnet_plugin.apis import init_predictor
+    fast = path != 'plain'
     predictor = init_predictor(
-        None, checkpoint or None, fast=path == 'fast', max_memory=1024)
+        None, checkpoint or None, fast=fast,
+        backend=path if fast else 'auto', max_memory=1024)
+    assert predictor.backend == path, (predictor.backend, path)
     predictor.predict(*make_inputs(64))
     image, trimap = make_inputs(size)
     added = added_peak_mb(lambda: predictor.predict(image, trimap))

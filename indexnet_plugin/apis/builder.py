@@ -12,8 +12,8 @@ from ..configs import DEFAULT_CONFIG, resolve_config
 from ..host import HOST
 from ..registry import MODELS
 from .checkpoint import load_weights
-from .fast import build_fast_network, release_freed_memory
-from .onnx_network import OnnxNetwork
+from . import memory
+from .fast import BACKENDS, build_fast_network, release_freed_memory
 from .predictor import MattingPredictor
 from .settings import MattingSettings
 
@@ -77,6 +77,7 @@ def init_predictor(config: ConfigLike = None,
                    checkpoint: Optional[Union[str, Path]] = None,
                    device: str = 'cpu',
                    fast: bool = True,
+                   backend: str = 'auto',
                    **kwargs) -> MattingPredictor:
     """Build a model, load its weights and wrap it in a predictor.
 
@@ -85,21 +86,32 @@ def init_predictor(config: ConfigLike = None,
         checkpoint: See :func:`init_model`.
         device: Torch device.
         fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
-            (same output within 1e-4, faster, less memory).
+            (the same alpha, faster, less memory); False: the plain
+            PyTorch network.
+        backend: With ``fast``: ``'auto'`` (OpenVINO, then onnxruntime,
+            TorchScript, eager PyTorch), ``'openvino'``, ``'onnxruntime'``
+            or ``'torch'``, see :func:`~.fast.build_fast_network`; the
+            predictor's ``backend`` attribute names what runs.
         **kwargs: Tiling, batching, memory and trimap arguments of
             :class:`MattingPredictor`.
 
     Returns:
         MattingPredictor: The predictor.
+
+    Raises:
+        ValueError: Unknown ``backend``, or a CPU-only one on another device.
     """
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {BACKENDS}, got '
+                         f'{backend!r}')
     model = init_model(config, checkpoint, device)
     settings = MattingSettings.from_model(model)
     network = model.backbone
     if fast:
-        network = build_fast_network(network, device)
+        network = build_fast_network(network, device, backend,
+                                     settings.size_divisor)
         del model  # the plain weights, unless they are the fallback
         release_freed_memory()
-    # TorchScript and eager fallbacks are budgeted as plain (the larger).
-    kwargs.setdefault('memory_path',
-                      'fast' if isinstance(network, OnnxNetwork) else 'plain')
+    kwargs.setdefault('memory_path', memory.cost_path(network.backend)
+                      if fast else 'plain')
     return MattingPredictor(network, settings, device, **kwargs)

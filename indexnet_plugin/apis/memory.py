@@ -17,19 +17,22 @@ GB = 2**30
 # estimated as FIXED_BYTES + BYTES_PER_PIXEL[path] * N * H * W. Measured
 # with bench/bench_memory.py (high-water mark of the resident set after a
 # reset, one square image of 512, 1024, 1536 and 2048 pixels a side per
-# process, the IndexNet MobileNetV2 model, torch 2.14, onnxruntime 1.32,
-# CPU): plain 415, 1307, 2769, 4804 MB (a fit: 1177 bytes/pixel + 125 MB);
-# fast 253, 1102, 2785, 4333 MB (1013 to 1238 bytes/pixel, uneven because
-# onnxruntime's arena grows in powers of two). The estimates lie 13 % or
-# more above every measured size.
+# process, the IndexNet MobileNetV2 model, torch 2.14, CPU):
 #   plain: PyTorch, every skip feature alive until the decoder returns;
-#   fast:  onnxruntime; its planner frees buffers early, its arena rounds up.
-BYTES_PER_PIXEL = dict(plain=1300, fast=1350)
+#     415, 1307, 2769, 4804 MB (a fit: 1177 bytes/pixel + 125 MB).
+#   onnxruntime 1.32: its planner frees buffers early, its arena rounds up
+#     in powers of two; 250, 1106, 2791, 4359 MB (1001 to 1240 bytes/pixel;
+#     the same sizes measured 253, 1102, 2785, 4333 MB a turn earlier).
+#   openvino 2026.4.1 (dynamic shapes, fp32): 381, 1426, 3185, 5634 MB
+#     (a fit: 1402 bytes/pixel + 29 MB).
+# The estimates lie 13 % or more above every measured size.
+BYTES_PER_PIXEL = dict(plain=1300, onnxruntime=1350, openvino=1550)
 FIXED_BYTES = 256 * 2**20
 
 # MemAvailable already excludes memory in use; a quarter of it stays free
 # for other processes. 8 GB available -> a 6 GB budget, which holds a whole
-# 2560x1600 input (estimated 5.4 GB on either path).
+# 2560x1600 input on onnxruntime or plain PyTorch (estimated 5.4 GB), not
+# on OpenVINO (6.6 GB: it runs in tiles).
 DEFAULT_SHARE = 0.75
 FALLBACK_BUDGET = 4 * GB
 
@@ -78,12 +81,25 @@ def budget_bytes(max_memory: Optional[float]) -> int:
     return int(max_memory * GB)
 
 
+def cost_path(backend: str) -> str:
+    """The :data:`BYTES_PER_PIXEL` key of a network's backend.
+
+    Args:
+        backend: ``'openvino'``, ``'onnxruntime'``, ``'torchscript'``,
+            ``'eager'`` or ``'plain'`` (see :class:`~.fast.FastNetwork`);
+            TorchScript and the fused eager network are budgeted as plain
+            PyTorch (the larger).
+    """
+    return backend if backend in BYTES_PER_PIXEL else 'plain'
+
+
 def estimated_peak(pixels: int, path: str) -> int:
     """Estimated peak bytes of predicting ``pixels`` network-input pixels.
 
     Args:
         pixels: N * H * W of the network input.
-        path: ``'plain'`` or ``'fast'``, see :data:`BYTES_PER_PIXEL`.
+        path: ``'plain'``, ``'onnxruntime'`` or ``'openvino'``, see
+            :data:`BYTES_PER_PIXEL`.
     """
     return FIXED_BYTES + BYTES_PER_PIXEL[path] * pixels
 
@@ -93,7 +109,7 @@ def max_pixels_within(budget: int, path: str) -> int:
 
     Args:
         budget: Bytes.
-        path: ``'plain'`` or ``'fast'``.
+        path: ``'plain'``, ``'onnxruntime'`` or ``'openvino'``.
 
     Returns:
         int: Pixels, 0 when even the fixed part does not fit.
@@ -113,7 +129,7 @@ def tiling_note(name: str, height: int, width: int, tiles: int,
         tiles: Number of tiles.
         tile_height: Tile height.
         tile_width: Tile width.
-        path: ``'plain'`` or ``'fast'``.
+        path: ``'plain'``, ``'onnxruntime'`` or ``'openvino'``.
         budget: The budget in bytes; None when the bound was given in
             pixels (``max_pixels``).
     """

@@ -74,6 +74,8 @@ class OnnxNetwork:
             these too.
     """
 
+    backend = 'onnxruntime'
+
     def __init__(self,
                  model: Union[str, Path, bytes],
                  threads: Optional[int] = None):

@@ -13,6 +13,7 @@ The same class runs a saved OpenVINO IR (``.xml`` + ``.bin``), fp32 or
 int8 (``tools/export_onnx.py --format openvino``, ``tools/quantize.py``).
 """
 import io
+import re
 from pathlib import Path
 from typing import Optional, Union
 
@@ -56,6 +57,14 @@ def read_model(source: Union[str, Path, bytes]):
     return openvino.Core().read_model(str(source))
 
 
+def blob_suffix() -> str:
+    """Cache file suffix of compiled models: the OpenVINO version (whose
+    build string holds slashes) made a file name."""
+    import openvino
+    version = re.sub(r'[^\w.-]', '_', openvino.__version__)
+    return f'.openvino-{version}.blob'
+
+
 def compiled_network(network: nn.Module,
                      size_divisor: int = DEFAULT_SIZE_DIVISOR,
                      cache_dir: Optional[Union[str, Path]] = None,
@@ -68,8 +77,8 @@ def compiled_network(network: nn.Module,
         size_divisor: Input sides must be multiples of it.
         cache_dir: Cache folder (default:
             :func:`~.onnx_cache.default_cache_dir`).
-        refresh: Compile again from a freshly exported ONNX graph even when
-            a compiled model is cached (to replace a damaged one).
+        refresh: Compile again (from the cached ONNX graph) even when a
+            compiled model is cached, to replace a damaged one.
         threads: See :func:`compile_config`.
 
     Returns:
@@ -82,12 +91,11 @@ def compiled_network(network: nn.Module,
     import openvino
     core = openvino.Core()
     config = compile_config(threads)
-    path = cache_entry(network, size_divisor,
-                       f'.openvino-{openvino.__version__}.blob', cache_dir)
+    path = cache_entry(network, size_divisor, blob_suffix(), cache_dir)
     if path.is_file() and not refresh:
         return core.import_model(io.BytesIO(path.read_bytes()), DEVICE,
                                  config)
-    graph = cached_onnx(network, size_divisor, cache_dir, refresh)
+    graph = cached_onnx(network, size_divisor, cache_dir)
     compiled = core.compile_model(read_model(graph), DEVICE, config)
     blob = io.BytesIO()
     compiled.export_model(blob)
@@ -103,6 +111,8 @@ class OpenVinoNetwork:
             (N, 1, H, W) graph, e.g. from :func:`compiled_network` or
             :meth:`from_file`.
     """
+
+    backend = 'openvino'
 
     def __init__(self, compiled):
         self.compiled = compiled

@@ -19,8 +19,9 @@ regions, rounding to ``uint8``) and adds:
   the fewest overlapping tiles of at most ``tile_size`` pixels a side,
   blended with squared ramps, tiles without unknown pixels skipped, with a
   :class:`~.memory.TiledInferenceWarning` per image;
-* a fast network (:mod:`.fast`): batch norms folded, run by onnxruntime
-  (or TorchScript), verified to match the plain network within 1e-4.
+* a fast network (:mod:`.fast`): batch norms folded, run by OpenVINO
+  (or onnxruntime, TorchScript), its clamped alpha checked against the
+  plain network's before use; ``MattingPredictor.backend`` names it.
 
 With ``test_cfg=dict(protocol='original', ...)`` (the authors' model,
 ``configs/indexnet_mobv2_original.py``) it follows the authors' test protocol
@@ -99,7 +100,8 @@ class MattingPredictor:
             ``max_pixels`` is None; None: a share of the memory available
             now, see :func:`~.memory.default_budget`.
         memory_path: Which measured cost per pixel applies to ``network``:
-            ``'fast'`` (onnxruntime) or ``'plain'`` (PyTorch, the larger).
+            ``'openvino'``, ``'onnxruntime'`` or ``'plain'`` (PyTorch,
+            also for TorchScript), see :data:`~.memory.BYTES_PER_PIXEL`.
         strict_trimap: Refuse trimaps with values other than 0, 128 and
             255 (beyond a few) instead of relabelling them, see
             :func:`~.io.as_trimap`.
@@ -159,6 +161,8 @@ class MattingPredictor:
         self.tile_overlap = tile_overlap
         self.batch_size = batch_size
         self.memory_path = memory_path
+        # What runs the network, e.g. 'openvino' (see .fast.FastNetwork).
+        self.backend = getattr(network, 'backend', 'plain')
         self.strict_trimap = strict_trimap
         self._segmenter: Optional[PersonSegmenter] = None  # built on use
 

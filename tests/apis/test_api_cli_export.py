@@ -12,7 +12,6 @@ from indexnet_plugin.apis import estimate_foreground, init_predictor
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.export import export_onnx, init_onnx_predictor
 from indexnet_plugin.apis import init_model
-from indexnet_plugin.apis.onnx_network import OnnxNetwork
 
 
 @pytest.fixture
@@ -88,11 +87,11 @@ def test_file_and_folder_mixed_is_fatal(folders, checkpoint, capsys):
 
 
 def test_init_predictor_fast_equals_plain(checkpoint, pair):
-    """The default (fast) predictor; also warms the ONNX cache of the
-    session for the console command below."""
+    """The default (fast) predictor, OpenVINO; also warms the cache of the
+    session (ONNX graph, compiled model) for the console command below."""
     fast = init_predictor(None, checkpoint)
     plain = init_predictor(None, checkpoint, fast=False)
-    assert isinstance(fast.network, OnnxNetwork)
+    assert fast.backend == 'openvino'
     difference = np.abs(
         fast.predict(*pair, as_float=True) -
         plain.predict(*pair, as_float=True)).max()
