@@ -36,7 +36,7 @@ foreground (not a re-estimated one), the resized background, the composite and
 the alpha, which is what the IndexNet configs load.
 """
 import os.path as osp
-from typing import NamedTuple, Tuple
+from typing import Iterable, List, NamedTuple, Optional, Tuple
 
 COMBINED_DIR = 'Combined_Dataset'
 ADOBE_DIR = 'Adobe-licensed images'
@@ -106,3 +106,83 @@ def composite_name(fg_name: str, index: int, keep_ext: bool = False) -> str:
     """
     stem, ext = osp.splitext(fg_name)
     return f'{stem}_{index}{ext if keep_ext else ".png"}'
+
+
+# ------------------------------------------------------- locating the parts
+def find_adobe_root(path: str) -> str:
+    """Locate the folder holding ``Training_set``/``Test_set``.
+
+    Args:
+        path: The download folder, either the one containing
+            ``Combined_Dataset`` or ``Combined_Dataset`` itself (or an
+            already prepared root, for in-place preparation).
+
+    Returns:
+        str: The folder with the split folders.
+
+    Raises:
+        FileNotFoundError: No split folder found there.
+    """
+    for candidate in (osp.join(path, COMBINED_DIR), path):
+        if any(
+                osp.isdir(osp.join(candidate, split.folder))
+                for split in SPLITS.values()):
+            return candidate
+    raise FileNotFoundError(
+        f'{path} holds neither {COMBINED_DIR}/ nor Training_set/ or '
+        'Test_set/: expected the Adobe Deep Image Matting download')
+
+
+def find_coco_images(coco_root: str) -> Tuple[str, bool]:
+    """Locate the COCO training images.
+
+    Args:
+        coco_root: COCO folder containing ``train2014/`` or ``train2017/``.
+
+    Returns:
+        tuple: The image folder and whether its names lack the
+        ``COCO_train2014_`` prefix the DIM name lists use (COCO 2017).
+
+    Raises:
+        FileNotFoundError: Neither folder exists.
+    """
+    for folder, strip_prefix in (('train2014', False), ('train2017', True)):
+        if osp.isdir(osp.join(coco_root, folder)):
+            return osp.join(coco_root, folder), strip_prefix
+    raise FileNotFoundError(
+        f'{coco_root} has neither train2014/ nor train2017/: expected the '
+        'COCO root (training backgrounds)')
+
+
+def find_voc_images(voc_root: str) -> str:
+    """Locate the VOC images.
+
+    Args:
+        voc_root: ``VOCdevkit`` folder (containing ``VOC2012/JPEGImages``).
+
+    Returns:
+        str: The image folder.
+
+    Raises:
+        FileNotFoundError: The folder does not exist.
+    """
+    images = osp.join(voc_root, 'VOC2012', 'JPEGImages')
+    if not osp.isdir(images):
+        raise FileNotFoundError(
+            f'{images} does not exist: expected the VOCdevkit root (test '
+            'backgrounds)')
+    return images
+
+
+def read_names(path: str) -> List[str]:
+    """The non-empty lines of a name list, stripped."""
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def first_existing(folders: Iterable[str], name: str) -> Optional[str]:
+    """The path of ``name`` in the first of ``folders`` that has it."""
+    for folder in folders:
+        if osp.exists(osp.join(folder, name)):
+            return osp.join(folder, name)
+    return None

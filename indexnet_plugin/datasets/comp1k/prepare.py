@@ -16,15 +16,16 @@ import math
 import os
 import os.path as osp
 from multiprocessing import Pool
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
 from ...fileio import write_atomically
-from .layout import (COCO2014_PREFIX, COMBINED_DIR, SPLITS, SplitLayout,
-                     composite_name)
+from .layout import (COCO2014_PREFIX, SPLITS, SplitLayout, composite_name,
+                     find_adobe_root, find_coco_images, find_voc_images,
+                     first_existing, read_names)
 
 # PNG zlib level of the outputs: the real set is ~45k large images; level 3
 # encodes ~1.5x faster than PIL's default 6 for ~10% more bytes.
@@ -192,84 +193,6 @@ def _run_job(job: _ForegroundJob) -> Tuple[int, int, int, List[Problem]]:
     return handled, written, skipped, problems
 
 
-# ------------------------------------------------------------ layout parsing
-def find_adobe_root(path: str) -> str:
-    """Locate the folder holding ``Training_set``/``Test_set``.
-
-    Args:
-        path: The download folder, either the one containing
-            ``Combined_Dataset`` or ``Combined_Dataset`` itself (or an
-            already prepared root, for in-place preparation).
-
-    Returns:
-        str: The folder with the split folders.
-
-    Raises:
-        FileNotFoundError: No split folder found there.
-    """
-    for candidate in (osp.join(path, COMBINED_DIR), path):
-        if any(
-                osp.isdir(osp.join(candidate, split.folder))
-                for split in SPLITS.values()):
-            return candidate
-    raise FileNotFoundError(
-        f'{path} holds neither {COMBINED_DIR}/ nor Training_set/ or '
-        'Test_set/: expected the Adobe Deep Image Matting download')
-
-
-def find_coco_images(coco_root: str) -> Tuple[str, bool]:
-    """Locate the COCO training images.
-
-    Args:
-        coco_root: COCO folder containing ``train2014/`` or ``train2017/``.
-
-    Returns:
-        tuple: The image folder and whether its names lack the
-        ``COCO_train2014_`` prefix the DIM name lists use (COCO 2017).
-
-    Raises:
-        FileNotFoundError: Neither folder exists.
-    """
-    for folder, strip_prefix in (('train2014', False), ('train2017', True)):
-        if osp.isdir(osp.join(coco_root, folder)):
-            return osp.join(coco_root, folder), strip_prefix
-    raise FileNotFoundError(
-        f'{coco_root} has neither train2014/ nor train2017/: expected the '
-        'COCO root (training backgrounds)')
-
-
-def find_voc_images(voc_root: str) -> str:
-    """Locate the VOC images.
-
-    Args:
-        voc_root: ``VOCdevkit`` folder (containing ``VOC2012/JPEGImages``).
-
-    Returns:
-        str: The image folder.
-
-    Raises:
-        FileNotFoundError: The folder does not exist.
-    """
-    images = osp.join(voc_root, 'VOC2012', 'JPEGImages')
-    if not osp.isdir(images):
-        raise FileNotFoundError(
-            f'{images} does not exist: expected the VOCdevkit root (test '
-            'backgrounds)')
-    return images
-
-
-def _read_names(path: str) -> List[str]:
-    with open(path) as f:
-        return [line.strip() for line in f if line.strip()]
-
-
-def _first_existing(folders: Iterable[str], name: str) -> Optional[str]:
-    for folder in folders:
-        if osp.exists(osp.join(folder, name)):
-            return osp.join(folder, name)
-    return None
-
-
 def _link_sources(split: SplitLayout, src: str, dst: str) -> List[Problem]:
     """Link the download's foreground folders and name lists into the
     prepared split folder (relative links, so the tree can move as a whole)."""
@@ -300,8 +223,8 @@ def _plan_split(
     """
     src = osp.join(adobe_root, split.folder)
     try:
-        fg_names = _read_names(osp.join(src, split.fg_list))
-        bg_names = _read_names(osp.join(src, split.bg_list))
+        fg_names = read_names(osp.join(src, split.fg_list))
+        bg_names = read_names(osp.join(src, split.bg_list))
     except OSError as error:
         return [], [], [Problem(error.filename, 'missing or unreadable')]
     if not fg_names or len(bg_names) % len(fg_names):
@@ -322,7 +245,7 @@ def _plan_split(
     for i, fg_name in enumerate(fg_names):
         sources = {}  # 'fg' / 'alpha' -> path relative to adobe_root
         for kind in ('fg', 'alpha'):
-            path = _first_existing(
+            path = first_existing(
                 [osp.join(src, d, kind) for d in split.source_dirs], fg_name)
             if path is None:
                 searched = '{' + ','.join(split.source_dirs) + '}'
@@ -400,7 +323,7 @@ def prepare_comp1k(adobe_root: str,
     are linked into ``out_root`` unless it is the download itself.
 
     Args:
-        adobe_root: Adobe download (see :func:`find_adobe_root`).
+        adobe_root: Adobe download (see :func:`~.layout.find_adobe_root`).
         coco_root: COCO root, needed for ``'training'``.
         voc_root: VOCdevkit root, needed for ``'test'``.
         out_root: Prepared root, created if needed.
