@@ -57,7 +57,7 @@ from .checkpoint import CheckpointError
 from .foreground import estimate_foreground
 from .io import (MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES, MattingInputError,
                  describe_error, find_pairs, list_images)
-from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION, load_mask_pair
+from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
 from .memory import DEFAULT_SHARE, TiledInferenceWarning
 from .predictor import (DEFAULT_BATCH_SIZE, BatchPredictionError,
                         MattingPredictor)
@@ -320,12 +320,14 @@ def _reader(args: argparse.Namespace, predictor: MattingPredictor,
             what: str, segmenter: Optional[PersonSegmenter]) -> Reader:
     """What reads an image with its trimap: read as the predictor reads
     trimaps, made from the mask, or made from the segmenter's mask."""
+    guides = predictor.guides
     if what == 'auto':
-        return lambda image, _: segmenter.load_pair(image, args.unknown_width)
+        return lambda image, _: guides.auto_pair(image, segmenter,
+                                                 args.unknown_width)
     if what == 'mask':
-        return lambda image, mask: load_mask_pair(image, mask,
-                                                  args.unknown_width)
-    return predictor.load_pair
+        return lambda image, mask: guides.mask_pair(image, mask,
+                                                    args.unknown_width)
+    return guides.trimap_pair
 
 
 def _load(predictor: MattingPredictor, read: Reader, image_path: Path,

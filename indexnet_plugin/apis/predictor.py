@@ -34,23 +34,20 @@ import math
 import warnings
 from pathlib import Path
 from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
-                    Tuple, Union)
+                    Tuple)
 
 import numpy as np
 import torch
 
 from . import memory
-from .auto_mask import PersonSegmenter, check_auto_mask
+from .guides import AutoMask, GuideReader
 from .io import (ArrayOrPath, MattingInputError, describe_error,
-                 describe_source, load_pair)
-from .mask import check_unknown_width, load_mask_pair
+                 describe_source)
 from .settings import MattingSettings
 from .tiling import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, TileGrid,
                      run_tiled, tile_grid)
 
 Network = Callable[[torch.Tensor], torch.Tensor]
-# ``auto_mask``: a kind of :data:`~.auto_mask.AUTO_MASK_KINDS` or a segmenter.
-AutoMask = Union[str, PersonSegmenter]
 
 # Images per network call of predict_batch (same network input size only).
 DEFAULT_BATCH_SIZE = 4
@@ -163,8 +160,8 @@ class MattingPredictor:
         self.memory_path = memory_path
         # What runs the network, e.g. 'openvino' (see .fast.FastNetwork).
         self.backend = getattr(network, 'backend', 'plain')
-        self.strict_trimap = strict_trimap
-        self._segmenter: Optional[PersonSegmenter] = None  # built on use
+        self.guides = GuideReader(strict_trimap,
+                                  not settings.uses_original_protocol)
 
     # ------------------------------------------------------------ public API
     def predict(self,
@@ -254,8 +251,8 @@ class MattingPredictor:
                 person found, or an error while predicting them); it holds
                 the alphas of the others and each failure.
         """
-        load = self._pair_loader(len(images), trimaps, masks, auto_mask,
-                                 unknown_width)
+        load = self.guides.batch_reader(len(images), trimaps, masks,
+                                        auto_mask, unknown_width)
         pairs: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
         errors: Dict[int, Exception] = {}
         for i, image in enumerate(images):
@@ -278,102 +275,6 @@ class MattingPredictor:
         return alphas
 
     # ------------------------------------------------------------- internals
-    def _pair_loader(
-        self, count: int, trimaps: Optional[Sequence[ArrayOrPath]],
-        masks: Optional[Sequence[ArrayOrPath]],
-        auto_mask: Optional[AutoMask], unknown_width: Optional[int]
-    ) -> Callable[[int, ArrayOrPath], Tuple[np.ndarray, np.ndarray]]:
-        """Check the guides of ``count`` images and return what loads the
-        i-th image with its trimap: read, made from its mask or found by
-        the segmenter.
-
-        Raises:
-            ValueError: See :meth:`predict_batch`.
-            SegmenterNotInstalledError: ``auto_mask`` without
-                ``mediapipe``.
-        """
-        given = [
-            name for name, value in (('trimaps', trimaps), ('masks', masks),
-                                     ('auto_mask', auto_mask))
-            if value is not None
-        ]
-        if len(given) != 1:
-            raise ValueError(
-                'give exactly one of trimaps, masks and auto_mask, got ' +
-                (' and '.join(given) or 'none'))
-        for kind, guides in (('trimaps', trimaps), ('masks', masks)):
-            if guides is not None and len(guides) != count:
-                raise ValueError(f'got {count} images but {len(guides)} '
-                                 f'{kind}')
-        if trimaps is not None:
-            return lambda i, image: self.load_pair(image, trimaps[i])
-        check_unknown_width(unknown_width)
-        if masks is not None:
-            return lambda i, image: load_mask_pair(image, masks[i],
-                                                   unknown_width)
-        segmenter = self._auto_segmenter(auto_mask)
-        return lambda i, image: segmenter.load_pair(image, unknown_width)
-
-    def _auto_segmenter(self, auto_mask: AutoMask) -> PersonSegmenter:
-        """The segmenter given, or for a kind the default one (built once:
-        importing MediaPipe takes seconds)."""
-        if isinstance(auto_mask, PersonSegmenter):
-            return auto_mask
-        check_auto_mask(auto_mask)
-        if self._segmenter is None:
-            self._segmenter = PersonSegmenter()
-        return self._segmenter
-
-    def load_auto_pair(
-            self,
-            image: ArrayOrPath,
-            auto_mask: AutoMask = 'person',
-            unknown_width: Optional[int] = None
-    ) -> Tuple[np.ndarray, np.ndarray]:
-        """Read an image and make its trimap from an automatic mask, as
-        ``predict(image, auto_mask=...)`` does (for a trimap to edit).
-
-        Args:
-            image: Image path or array, see :func:`~.io.as_image`.
-            auto_mask: See :meth:`predict`.
-            unknown_width: See :meth:`predict`.
-
-        Returns:
-            tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap
-            (H, W), both ``uint8``.
-
-        Raises:
-            MattingInputError: Invalid image or no person found.
-            ValueError: Unknown ``auto_mask`` or invalid ``unknown_width``.
-            SegmenterNotInstalledError: No ``mediapipe``.
-        """
-        return self._auto_segmenter(auto_mask).load_pair(image, unknown_width)
-
-    def load_pair(self, image: ArrayOrPath,
-                  trimap: ArrayOrPath) -> Tuple[np.ndarray, np.ndarray]:
-        """Read and validate an image and its trimap as this predictor
-        reads trimaps.
-
-        Values other than 0, 128 and 255 are relabelled to the nearest level
-        (:mod:`.trimap`), kept and bounded with ``strict_trimap``, and kept
-        under the authors' protocol, where every value but 128 is written
-        back into the alpha as the authors' demo does.
-
-        Args:
-            image: Image path or array, see :func:`~.io.as_image`.
-            trimap: Trimap path or array, see :func:`~.io.as_trimap`.
-
-        Returns:
-            tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap
-            (H, W), both ``uint8``.
-
-        Raises:
-            MattingInputError: Either input is invalid, or their sizes
-                differ.
-        """
-        return load_pair(image, trimap, self.strict_trimap,
-                         not self.settings.uses_original_protocol)
-
     def check_size(self, size: Tuple[int, int], source: ArrayOrPath) -> None:
         """Refuse an image smaller than the size divisor (the original
         protocol resizes any image up).

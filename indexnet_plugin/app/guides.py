@@ -30,7 +30,6 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..apis import MattingInputError, MattingPredictor, load_image
-from ..apis.mask import load_mask_pair
 from ..apis.trimap import BACKGROUND, FOREGROUND, UNKNOWN, quantise_trimap
 
 # Brush name -> its colour on the canvas. The colours are the trimap levels
@@ -90,20 +89,21 @@ def _needs(path: Optional[Path], what: str, source: str) -> Path:
 
 def from_trimap(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
     """The uploaded trimap, read as ``indexnet-predict`` reads it."""
-    return predictor.load_pair(inputs.image,
-                               _needs(inputs.trimap, 'trimap', 'trimap'))
+    return predictor.guides.trimap_pair(
+        inputs.image, _needs(inputs.trimap, 'trimap', 'trimap'))
 
 
 def from_mask(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
     """The mask rule's trimap of the uploaded mask."""
-    return load_mask_pair(inputs.image, _needs(inputs.mask, 'mask', 'mask'),
-                          inputs.unknown_width)
+    return predictor.guides.mask_pair(inputs.image,
+                                      _needs(inputs.mask, 'mask', 'mask'),
+                                      inputs.unknown_width)
 
 
 def from_person(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
     """The trimap of the person the bundled segmenter finds."""
-    return predictor.load_auto_pair(inputs.image, 'person',
-                                    inputs.unknown_width)
+    return predictor.guides.auto_pair(inputs.image, 'person',
+                                      inputs.unknown_width)
 
 
 def start_trimap(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
@@ -113,9 +113,9 @@ def start_trimap(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
     if inputs.start_from_person:
         return from_person(predictor, inputs)
     if inputs.start_from_mask:
-        return load_mask_pair(inputs.image,
-                              _needs(inputs.mask, 'mask', 'mask start'),
-                              inputs.unknown_width)
+        return predictor.guides.mask_pair(
+            inputs.image, _needs(inputs.mask, 'mask', 'mask start'),
+            inputs.unknown_width)
     image = load_image(inputs.image)
     return image, np.full(image.shape[:2], UNKNOWN, np.uint8)
 

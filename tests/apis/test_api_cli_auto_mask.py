@@ -44,7 +44,7 @@ class TestPredictor:
 
     def test_load_auto_pair_gives_the_trimap_to_edit(
             self, reference_predictor, person_segmenter, astronaut):
-        image, trimap = reference_predictor.load_auto_pair(
+        image, trimap = reference_predictor.guides.auto_pair(
             astronaut, unknown_width=6)
         assert np.array_equal(image, astronaut)
         assert np.array_equal(trimap, person_segmenter.trimap(astronaut, 6))
