@@ -21,6 +21,7 @@ from torch import Tensor
 from ..host import DataSample as EditDataSample
 from ..host import MattorPreprocessor as HostMattorPreprocessor
 from ..registry import MODELS
+from .preprocessed import mark_preprocessed
 
 PROC_TRIMAP = ('rescale_to_zero_one', 'as_is')
 CHANNEL_ORDERS = ('RGB', 'BGR')
@@ -42,7 +43,9 @@ class MattorPreprocessor(HostMattorPreprocessor):
     exactly as mmedit returns it (a stacked ``EditDataSample``); larger
     batches return a list of samples, which ``indexnet_plugin.IndexNet``
     accepts. Each sample's ``padding_size`` metainfo ``(0, pad_h, pad_w)``
-    includes the batch padding.
+    includes the batch padding. Every sample returned is marked as
+    preprocessed (:mod:`.preprocessed`), so that ``IndexNet`` does not
+    preprocess it again.
 
     Args:
         mean: Pixel mean of the image channels (after channel order
@@ -99,18 +102,18 @@ class MattorPreprocessor(HostMattorPreprocessor):
             dict: ``inputs`` (N, 4, H, W), normalised image and processed
             trimap, each sample in the top-left (H_i, W_i) corner;
             ``data_samples``, a stacked ``EditDataSample`` when training or
-            N = 1, else a list of N samples.
+            N = 1, else a list of N samples; marked as preprocessed.
 
         Raises:
             ValueError: If a test batch is empty, its images and samples do
                 not pair up, or a trimap is missing or sized unlike its image.
         """
         if training:
-            return super().forward(data, training=True)
+            return mark_preprocessed(super().forward(data, training=True))
         pairs = pair_test_batch(data)
         singles = [self._forward_one(image, sample) for image, sample in pairs]
         if len(singles) == 1:
-            return singles[0]
+            return mark_preprocessed(singles[0])
         height = max(single['inputs'].shape[2] for single in singles)
         width = max(single['inputs'].shape[3] for single in singles)
         inputs, samples = [], []
@@ -127,7 +130,8 @@ class MattorPreprocessor(HostMattorPreprocessor):
                     (0, pad_h, pad_w))
             })
             samples.append(sample)
-        return dict(inputs=torch.cat(inputs), data_samples=samples)
+        return mark_preprocessed(
+            dict(inputs=torch.cat(inputs), data_samples=samples))
 
     def _forward_one(self, image: Tensor, sample: EditDataSample) -> dict:
         """mmedit's test path for a batch of one: (1, 4, H, W) inputs and a

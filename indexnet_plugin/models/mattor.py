@@ -22,6 +22,7 @@ from ..host import get_unknown_tensor
 from ..registry import MODELS
 from . import original_protocol
 from .original_keys import is_original_state
+from .preprocessed import is_preprocessed, mark_output
 
 MODES = ('tensor', 'predict', 'loss')
 # 'mmedit': resize by test_cfg.resize_method/resize_mode, round; 'original':
@@ -92,6 +93,10 @@ class IndexNet(BaseMattor):
         self.loss_comp = None if loss_comp is None else MODELS.build(
             loss_comp)
         self.register_load_state_dict_pre_hook(refuse_original_state)
+        # Whatever preprocessor the config names (ours marks its outputs
+        # itself, mmedit's does not), a batch it returned is not
+        # preprocessed again in predict mode.
+        self.data_preprocessor.register_forward_hook(mark_output)
 
     def forward(self,
                 inputs: Tensor,
@@ -99,8 +104,18 @@ class IndexNet(BaseMattor):
                 mode: str = 'tensor') -> Union[Tensor, dict, list]:
         """Run the network, the loss or the prediction.
 
+        In ``predict`` mode, a batch that did not come out of a data
+        preprocessor (its samples lack the mark of
+        :mod:`.preprocessed`) is taken as mmedit 1.0.0rc7's inference API
+        hands it over, the test pipeline's image and trimap concatenated,
+        and goes through ``self.data_preprocessor`` first (see
+        :meth:`preprocess`): every host entry point gives ``test_step``'s
+        alpha.
+
         Args:
-            inputs: Normalised image and rescaled trimap, (N, 4, H, W).
+            inputs: Normalised image and rescaled trimap, (N, 4, H, W); in
+                ``predict`` mode also a raw batch (N, 4, H, W), BGR image
+                0-255 and trimap.
             data_samples: Ground truth (``loss``) or original trimap and
                 shape (``predict``); a stacked ``EditDataSample`` or a list.
             mode: ``'tensor'`` returns the raw alpha (N, 1, H, W);
@@ -121,8 +136,44 @@ class IndexNet(BaseMattor):
                 'IndexNet expects inputs of shape (N, 4, H, W): a 3-channel '
                 f'image and a 1-channel trimap, got {tuple(inputs.shape)}')
         if mode == 'predict':
-            return self.predict(inputs, data_samples)
+            samples = split_samples(data_samples, len(inputs))
+            if not is_preprocessed(samples):
+                inputs, samples = self.preprocess(inputs, samples)
+            return self.predict(inputs, samples)
         return super().forward(inputs, data_samples, mode)
+
+    def preprocess(self, inputs: Tensor,
+                   samples: List[EditDataSample]) -> Tuple[Tensor, DataSamples]:
+        """Run the data preprocessor on a raw test batch.
+
+        The batch is what mmedit 1.0.0rc7's ``matting_inference`` and
+        inferencers pass: the image channels of ``inputs`` are the test
+        pipeline's image, the trimap is each sample's ``trimap`` (also in
+        the 4th channel), so the preprocessor gets what ``mim test``'s
+        dataloader gives it.
+
+        Args:
+            inputs: Raw batch (N, 4, H, W): image (BGR, 0-255) and trimap.
+            samples: N samples as the test pipeline packs them, each with a
+                ``trimap`` (1, H, W).
+
+        Returns:
+            tuple: The preprocessed inputs (N, 4, H, W) and data samples.
+
+        Raises:
+            ValueError: If a sample has no ``trimap``.
+        """
+        for index, sample in enumerate(samples):
+            if 'trimap' not in sample:
+                raise ValueError(
+                    f'data sample {index} did not go through the data '
+                    "preprocessor and has no 'trimap' to preprocess: pass "
+                    'the test pipeline\'s image and sample (IndexNet runs '
+                    'the preprocessor) or preprocessed data')
+        data = self.data_preprocessor(
+            dict(inputs=list(inputs[:, :3]), data_samples=samples),
+            training=False)
+        return data['inputs'], data['data_samples']
 
     def _forward(self, inputs: Tensor) -> Tensor:
         """Raw network output (N, 1, H, W) for inputs (N, 4, H, W)."""
