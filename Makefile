@@ -8,11 +8,12 @@ PYTHON := $(VENV)/bin/python
 MMAGIC_PYTHON := $(MMAGIC_VENV)/bin/python
 export INDEXNET_VENV := $(abspath $(VENV))
 # What runs on MMagic 1.2.0 too: registries, both pipelines, the model and the
-# Comp-1k converter against MMagic's own, the predictor, CLI and ONNX export,
-# mim train -> kill -> --resume -> mim test, the automatic person mask, the
-# matting page in Chromium.
+# Comp-1k converter against MMagic's own, MMagic's inference API, the
+# predictor, CLI and ONNX export, mim train -> kill -> --resume -> mim test,
+# the automatic person mask, the matting page in Chromium.
 MMAGIC_TESTS := tests/test_bootstrap.py tests/test_registry.py \
 	tests/datasets/test_pipelines.py tests/models/test_indexnet_mattor.py \
+	tests/models/test_host_inference_apis.py \
 	tests/tools/test_prepare_comp1k.py::TestEndToEnd \
 	tests/training/test_mim_train.py::test_train_killed_then_resumed_then_tested \
 	tests/apis/test_api_inference.py tests/apis/test_api_cli_export.py \

@@ -8,9 +8,10 @@ from .decoder import IndexedUpsample, IndexNetDecoder
 from .encoder import IndexNetEncoder, InvertedResidual, stage_channels
 from .index_blocks import DepthwiseIndexBlock, HolisticIndexBlock
 from .mattor import IndexNet
+from .preprocessed import mark_preprocessed
 
 __all__ = [
     'DepthwiseIndexBlock', 'HolisticIndexBlock', 'IndexedUpsample', 'IndexNet',
     'IndexNetDecoder', 'IndexNetEncoder', 'InvertedResidual',
-    'MattorPreprocessor', 'stage_channels'
+    'MattorPreprocessor', 'mark_preprocessed', 'stage_channels'
 ]

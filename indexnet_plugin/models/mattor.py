@@ -142,8 +142,9 @@ class IndexNet(BaseMattor):
             return self.predict(inputs, samples)
         return super().forward(inputs, data_samples, mode)
 
-    def preprocess(self, inputs: Tensor,
-                   samples: List[EditDataSample]) -> Tuple[Tensor, DataSamples]:
+    def preprocess(
+            self, inputs: Tensor,
+            samples: List[EditDataSample]) -> Tuple[Tensor, DataSamples]:
         """Run the data preprocessor on a raw test batch.
 
         The batch is what mmedit 1.0.0rc7's ``matting_inference`` and
@@ -166,10 +167,11 @@ class IndexNet(BaseMattor):
         for index, sample in enumerate(samples):
             if 'trimap' not in sample:
                 raise ValueError(
-                    f'data sample {index} did not go through the data '
-                    "preprocessor and has no 'trimap' to preprocess: pass "
-                    'the test pipeline\'s image and sample (IndexNet runs '
-                    'the preprocessor) or preprocessed data')
+                    f"data sample {index} has no 'trimap': a batch that did "
+                    "not come out of a data preprocessor needs the test "
+                    "pipeline's samples, which IndexNet preprocesses (for "
+                    'inputs preprocessed by hand, mark the batch with '
+                    'indexnet_plugin.models.mark_preprocessed)')
         data = self.data_preprocessor(
             dict(inputs=list(inputs[:, :3]), data_samples=samples),
             training=False)

@@ -20,6 +20,7 @@ from mmengine.runner import Runner
 
 from indexnet_plugin.host import MattorPreprocessor as MMEditMattorPreprocessor
 from indexnet_plugin.models import MattorPreprocessor
+from indexnet_plugin.models.preprocessed import PREPROCESSED
 from indexnet_plugin.registry import MODELS
 from indexnet_plugin.testing import randomise_weights
 
@@ -142,8 +143,11 @@ def test_batch_of_one_is_mmedits(ours):
     want = reference(batch(samples_of([(97, 61)])), training=False)
     assert torch.equal(data['inputs'], want['inputs'])
     assert isinstance(data['data_samples'], EditDataSample)
-    assert_same(data['data_samples'].to_dict(), want['data_samples'].to_dict(),
-                'stacked sample')
+    got = data['data_samples'].to_dict()
+    # The one addition: the mark by which IndexNet knows the batch is
+    # preprocessed.
+    assert got.pop(PREPROCESSED) == [True]
+    assert_same(got, want['data_samples'].to_dict(), 'stacked sample')
 
 
 def test_training_batch_is_mmedits(ours):

@@ -3,7 +3,10 @@ tests/test_models/test_editors/test_indexnet/test_indexnet.py) against our
 ``indexnet_plugin.IndexNet``: trimaps of random values straight into
 ``forward`` (no preprocessor), a batch of one in ``predict`` mode, a batch of
 two in ``loss`` mode, a constant input in ``tensor`` mode. Each runs on both
-models with the same weights and must give mmedit's result."""
+models with the same weights and must give mmedit's result. The ``predict``
+batch stands for preprocessed data, so it is marked as such (our IndexNet
+preprocesses an unmarked one, as mmedit 1.0.0rc7's inference API hands it
+over raw)."""
 import numpy as np
 import pytest
 import torch
@@ -12,6 +15,8 @@ from host_reference import PackInputs as PackEditInputs
 from helpers.models import build, model_cfg
 
 from indexnet_plugin.testing import randomise_weights
+
+from indexnet_plugin.models import mark_preprocessed
 
 
 # Upstream's training scenario: the composition loss alone.
@@ -29,7 +34,8 @@ def pair():
 
 def random_test_batch(size, seed):
     """A (1, 4, H, W) input whose trimap channel holds raw values 0..254 and
-    a stacked sample whose float ori_trimap holds 0..255, as upstream."""
+    a stacked sample whose float ori_trimap holds 0..255, as upstream; a
+    batch marked as preprocessed."""
     rng = np.random.default_rng(seed)
     image = torch.from_numpy(rng.random((1, 3) + size, dtype=np.float32))
     trimap = torch.from_numpy(
@@ -39,12 +45,15 @@ def random_test_batch(size, seed):
             ori_alpha=rng.random(size + (1, ), dtype=np.float32),
             ori_trimap=rng.integers(0, 256, size + (1, )).astype(np.float32),
             ori_merged_shape=size))
-    return (torch.cat((image, trimap), dim=1),
-            EditDataSample.stack([packed['data_samples']]))
+    return mark_preprocessed(
+        dict(
+            inputs=torch.cat((image, trimap), dim=1),
+            data_samples=EditDataSample.stack([packed['data_samples']])))
 
 
 def test_predict_with_random_trimap_values_equals_mmedit(pair):
-    inputs, samples = random_test_batch((48, 48), seed=0)
+    batch = random_test_batch((48, 48), seed=0)
+    inputs, samples = batch['inputs'], batch['data_samples']
     ori_trimap = samples.ori_trimap[0, 0]
     assert 200 < len(ori_trimap.unique()) and 200 < len(inputs[0, 3].unique())
     alphas = {}
