@@ -24,20 +24,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from helpers.models import build, make_sample, model_cfg, save_released
+from helpers.paths import REPO
 from host_reference import HOST, host_config, registry
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
-from model_helpers import (build, make_sample, model_cfg, randomize_weights,
-                           save_released)
 from torch import nn
 
 from indexnet_plugin.apis.cli import main as indexnet_predict
 from indexnet_plugin.models import MattorPreprocessor
+from indexnet_plugin.testing import randomise_weights
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIGS = ('indexnet_mobv2', 'indexnet_mobv2_dimaug',
            'indexnet_mobv2_original')
 HOST_CONFIG = host_config('indexnet', 'indexnet_mobv2_1xb16-78k_comp1k.py')
@@ -67,7 +67,7 @@ def files(tmp_path_factory) -> Dict[str, str]:
     for name, image in pixels.items():
         paths[name] = str(folder / f'{name}.png')
         cv2.imwrite(paths[name], image.squeeze().numpy())
-    model = randomize_weights(build(model_cfg(False)), seed=5)
+    model = randomise_weights(build(model_cfg(False)), seed=5)
     paths['checkpoint'] = str(save_released(model, folder / 'indexnet.pth'))
     paths['folder'] = str(folder)
     return paths

@@ -14,9 +14,8 @@ from host_reference import DataSample as EditDataSample
 from host_reference import PackInputs as PackEditInputs
 from helpers.models import build, model_cfg
 
-from indexnet_plugin.testing import randomise_weights
-
 from indexnet_plugin.models import mark_preprocessed
+from indexnet_plugin.testing import randomise_weights
 
 
 # Upstream's training scenario: the composition loss alone.
