@@ -37,32 +37,26 @@ trimap whose values were relabelled to 0/128/255 and an image that runs in
 tiles each get one ``warning: ...`` line.
 """
 import argparse
-import re
 import sys
 import warnings
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
-from ..environment import version_report
 from ..fileio import write_image_atomically
-from .auto_mask import (AUTO_MASK_KINDS, DEFAULT_MODEL, DEFAULT_THRESHOLD,
-                        INSTALL_COMMAND, MODELS, PersonSegmenter,
+from .auto_mask import (DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter,
                         SegmenterNotInstalledError)
 from .builder import init_predictor
 from .checkpoint import CheckpointError
+from .cli_options import (MEGA, check_device, check_numbers, flag_names,
+                          parse_args)
 from .foreground import estimate_foreground
-from .io import (MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES, MattingInputError,
-                 describe_error, find_pairs, list_images)
-from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
-from .memory import DEFAULT_SHARE, TiledInferenceWarning
-from .predictor import (DEFAULT_BATCH_SIZE, BatchPredictionError,
-                        MattingPredictor)
-from .tiling import DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE
-from .trimap import RULE
+from .io import MattingInputError, describe_error, find_pairs, list_images
+from .fast import FastPathWarning
+from .memory import GB, TiledInferenceWarning
+from .predictor import BatchPredictionError, MattingPredictor
 from .visualize import preview, rgba_cutout
 
 EXIT_BAD_PAIRS = 1
@@ -71,122 +65,6 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 # Reads one image with its trimap: (image path, trimap or mask path or None)
 # -> BGR image (H, W, 3), trimap (H, W).
 Reader = Callable[[Path, Optional[Path]], Tuple[np.ndarray, np.ndarray]]
-MEGA = 1e6
-# Arguments of the predictor as the flags that set them, for its messages.
-FLAGS = {
-    'batch_size': '--batch-size',
-    'max_memory': '--max-memory',
-    'tile_overlap': '--tile-overlap',
-    'tile_size': '--tile-size',
-}
-
-
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        prog='indexnet-predict',
-        description='Predict alpha mattes from images and trimaps, masks or '
-        'an automatic person mask (files, or folders matched by file stem).',
-        # keeps the version report one library per line
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        '--version', action='version', version=version_report())
-    parser.add_argument('image', help='image file or folder of images')
-    parser.add_argument(
-        'trimap', nargs='?', help='trimap file or folder of trimaps')
-    parser.add_argument(
-        '--mask',
-        help='instead of a trimap: binary or soft mask file or folder of '
-        'masks, made into trimaps')
-    parser.add_argument(
-        '--auto-mask', choices=AUTO_MASK_KINDS,
-        help='instead of a trimap: find the person with the bundled '
-        f'segmenter (MediaPipe selfie segmentation; {INSTALL_COMMAND}) and '
-        'make its mask a trimap as --mask does')
-    parser.add_argument(
-        '--auto-mask-model', choices=tuple(MODELS),
-        help='with --auto-mask: the segmenter\'s model (default: '
-        f'{DEFAULT_MODEL}; landscape is faster, made for wide video frames)')
-    parser.add_argument(
-        '--auto-mask-threshold', type=_fraction, metavar='CONFIDENCE',
-        help='with --auto-mask: the person is where the segmenter\'s '
-        f'confidence is at least this (default: {DEFAULT_THRESHOLD:g})')
-    parser.add_argument(
-        '--unknown-width', type=_pixels, metavar='PIXELS',
-        help='with --mask or --auto-mask: unknown band in pixels on each '
-        f'side of the outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% '
-        f"of the object's size, at least {MIN_UNKNOWN_WIDTH})")
-    parser.add_argument(
-        '--save-trimap', action='store_true',
-        help='also write <stem>_trimap.png (the trimap used)')
-    parser.add_argument(
-        '--checkpoint', required=True, help='weights: path or http(s) URL')
-    parser.add_argument(
-        '--config',
-        help='model config: a file or a packaged config name (default: '
-        'indexnet_mobv2, the model of the released Comp-1k checkpoints)')
-    parser.add_argument(
-        '-o', '--out-dir', default='alphas', help='output folder')
-    parser.add_argument(
-        '--rgba', action='store_true', help='also write <stem>_rgba.png')
-    parser.add_argument(
-        '--foreground', action='store_true',
-        help='also write <stem>_fg.png (foreground colours)')
-    parser.add_argument(
-        '--no-fg-estimation', action='store_true',
-        help='cut-outs keep the raw image colours (--rgba, --foreground, '
-        '--preview)')
-    parser.add_argument(
-        '--preview', action='store_true',
-        help='also write <stem>_preview.png')
-    parser.add_argument('--device', default='cpu', help='torch device')
-    parser.add_argument(
-        '--batch-size', type=int, default=DEFAULT_BATCH_SIZE,
-        help='images per network call (same network input size only)')
-    parser.add_argument(
-        '--max-memory', type=float, metavar='GB',
-        help='memory budget of a prediction: images whose whole-image '
-        'inference needs more run in overlapping tiles (default: '
-        f'{DEFAULT_SHARE * 100:.0f}%% of the available memory)')
-    parser.add_argument(
-        '--max-megapixels', type=float,
-        help='instead of --max-memory: larger network inputs run in tiles')
-    parser.add_argument('--tile-size', type=int, default=DEFAULT_TILE_SIZE)
-    parser.add_argument(
-        '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
-    parser.add_argument(
-        '--no-fast', action='store_true',
-        help='run the plain PyTorch network (no batch-norm folding, no '
-        'onnxruntime)')
-    parser.add_argument(
-        '--strict-trimap', action='store_true',
-        help='refuse trimaps with more than '
-        f'{MAX_NON_TRIMAP_FRACTION * 100:g}%% of values other than '
-        f"{', '.join(map(str, TRIMAP_VALUES))} instead of relabelling them "
-        f'(values {RULE})')
-    parser.add_argument(
-        '--quiet', action='store_true', help='no progress bar')
-    return parser.parse_args(argv)
-
-
-def _pixels(text: str) -> int:
-    """An argparse type: a positive number of pixels."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(
-            f'expected a positive number of pixels, got {text!r}')
-    return int(text)
-
-
-def _fraction(text: str) -> float:
-    """An argparse type: a number strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f'expected a number between 0 and 1 (exclusive), got {text!r}')
-    return value
 
 
 def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
@@ -271,49 +149,16 @@ def _report(message: str, kind: str = 'error') -> None:
     tqdm.write(f'{kind}: {message}', file=sys.stderr)
 
 
-def _check_numbers(args: argparse.Namespace) -> None:
-    """Refuse numeric flags out of range, naming the flag."""
-    for flag, value, minimum in (('--batch-size', args.batch_size, 1),
-                                 ('--tile-size', args.tile_size, 1),
-                                 ('--tile-overlap', args.tile_overlap, 0)):
-        if value < minimum:
-            raise ValueError(f'{flag} must be at least {minimum}, got {value}')
-    for flag, value in (('--max-memory', args.max_memory),
-                        ('--max-megapixels', args.max_megapixels)):
-        if value is not None and not value > 0:
-            raise ValueError(f'{flag} must be positive, got {value:g}')
-    if args.max_memory is not None and args.max_megapixels is not None:
-        raise ValueError('give --max-memory or --max-megapixels, not both')
-    tile_megapixels = args.tile_size**2 / MEGA
-    if args.max_megapixels is not None and (args.max_megapixels <
-                                            tile_megapixels):
-        raise ValueError('--max-megapixels must be at least --tile-size '
-                         f'squared ({tile_megapixels:g}), got '
-                         f'{args.max_megapixels:g}')
-
-
-def _check_device(text: str) -> None:
-    """Refuse a device that is malformed or not on this machine, saying
-    which are."""
-    available = ['cpu']
-    if torch.cuda.is_available():
-        available += [f'cuda:{i}' for i in range(torch.cuda.device_count())]
-    try:
-        device = torch.device(text)
-    except RuntimeError:
-        raise ValueError(f'--device {text!r} is not a torch device; '
-                         f"available here: {', '.join(available)}")
-    index = 0 if device.index is None else device.index
-    if device.type != 'cpu' and f'{device.type}:{index}' not in available:
-        raise ValueError(f'--device {text!r} is not available here; '
-                         f"available: {', '.join(available)}")
-
-
-def _flag_names(message: str) -> str:
-    """The predictor's message with its argument names as the flags the
-    user typed."""
-    return re.sub(r'\b(' + '|'.join(FLAGS) + r')\b',
-                  lambda found: FLAGS[found.group(1)], message)
+def _network_summary(predictor: MattingPredictor) -> str:
+    """Which network runs and how the memory budget bounds it."""
+    summary = (f'network: {predictor.backend}; whole images up to '
+               f'{predictor.max_pixels / MEGA:.2f} megapixels (network '
+               f'input), larger ones in tiles of at most '
+               f'{predictor.tile_size}x{predictor.tile_size}')
+    if predictor.memory_budget is None:
+        return summary
+    return summary + (f' (memory budget {predictor.memory_budget / GB:.2f} '
+                      'GB)')
 
 
 def _reader(args: argparse.Namespace, predictor: MattingPredictor,
@@ -389,8 +234,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     130 interrupted)."""
     args = parse_args(argv)
     try:
-        _check_numbers(args)
-        _check_device(args.device)
+        check_numbers(args)
+        check_device(args.device)
         guide, what = _guide(args)
         pairs, problems = _pairs(Path(args.image), guide, what)
         segmenter = None
@@ -398,22 +243,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             segmenter = PersonSegmenter(
                 args.auto_mask_model or DEFAULT_MODEL,
                 args.auto_mask_threshold or DEFAULT_THRESHOLD)
-        predictor = init_predictor(
-            args.config,
-            args.checkpoint,
-            args.device,
-            fast=not args.no_fast,
-            max_pixels=(None if args.max_megapixels is None else int(
-                args.max_megapixels * MEGA)),
-            max_memory=args.max_memory,
-            strict_trimap=args.strict_trimap,
-            tile_size=args.tile_size,
-            tile_overlap=args.tile_overlap,
-            batch_size=args.batch_size)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', FastPathWarning)
+            predictor = init_predictor(
+                args.config,
+                args.checkpoint,
+                args.device,
+                fast=not args.no_fast,
+                backend=args.backend,
+                max_pixels=(None if args.max_megapixels is None else int(
+                    args.max_megapixels * MEGA)),
+                max_memory=args.max_memory,
+                strict_trimap=args.strict_trimap,
+                tile_size=args.tile_size,
+                tile_overlap=args.tile_overlap,
+                batch_size=args.batch_size)
+        for warning in caught:
+            if issubclass(warning.category, FastPathWarning):
+                _report(str(warning.message), 'warning')  # fell back: why
+            else:
+                warnings.showwarning(warning.message, warning.category,
+                                     warning.filename, warning.lineno)
+        if args.verbose:
+            _report(_network_summary(predictor), 'info')
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     except (MattingInputError, CheckpointError, ValueError, OSError,
             SegmenterNotInstalledError) as error:
-        _report(_flag_names(str(error)))
+        _report(flag_names(str(error)))
         return EXIT_FATAL
     except KeyboardInterrupt:
         _report('interrupted')

@@ -3,6 +3,7 @@ one line, writes the others, exits 1 and leaves no partial file; Ctrl-C
 exits 130; predict_batch keeps the other images' alphas."""
 import errno
 import os
+import sys
 
 import cv2
 import numpy as np
@@ -41,12 +42,13 @@ def folder(six_pairs):
 def run(six_pairs, checkpoint):
     """indexnet-predict on the six pairs with extra flags."""
 
-    def run_with(*extra):
+    def run_with(*extra, fast=False):
         return main([
             str(six_pairs / 'images'),
             str(six_pairs / 'trimaps'), '--checkpoint',
             str(checkpoint), '-o',
-            str(six_pairs / 'out'), '--no-fast', '--quiet', *extra
+            str(six_pairs / 'out'), '--quiet', *extra,
+            *([] if fast else ['--no-fast'])
         ])
 
     return run_with
@@ -198,3 +200,22 @@ def test_predict_batch_keeps_the_others(reference_predictor, pair,
     # One image alone raises its own error, as before.
     with pytest.raises(MattingInputError, match='expected the same size'):
         reference_predictor.predict(images[1], trimaps[1])
+
+
+def test_backend_is_for_the_fast_network(run, capsys):
+    assert run('--backend', 'torch') == cli.EXIT_FATAL
+    assert capsys.readouterr().err.strip() == (
+        'error: --backend torch runs the fast network; leave out --no-fast')
+
+
+def test_missing_openvino_is_one_warning_line(run, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'openvino', None)  # import fails
+    assert run('--backend', 'openvino', '--verbose', '--max-megapixels', '2',
+               fast=True) == 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith('warning: fast path: openvino not installed (')
+    assert lines[0].endswith('); running onnxruntime')
+    assert lines[1] == (
+        'info: network: onnxruntime; whole images up to 2.00 megapixels '
+        '(network input), larger ones in tiles of at most 1280x1280')
