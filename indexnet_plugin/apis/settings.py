@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..models import original_protocol
-from ..models.mattor import PROTOCOLS
+from ..models.test_config import PROTOCOLS
 
 RESIZE_METHODS = ('interp', 'pad')
 # Divisors of the 0-255 trimap; a division (not a product) like mmedit's.

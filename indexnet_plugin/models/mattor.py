@@ -23,15 +23,9 @@ from ..registry import MODELS
 from . import original_protocol
 from .original_keys import is_original_state
 from .preprocessed import is_preprocessed, mark_output
+from .test_config import check_test_cfg
 
 MODES = ('tensor', 'predict', 'loss')
-# 'mmedit': resize by test_cfg.resize_method/resize_mode, round; 'original':
-# the authors' demo.py (see original_protocol.py).
-PROTOCOLS = ('mmedit', original_protocol.PROTOCOL)
-RESIZE_MODES = {
-    'interp': ('nearest', 'bilinear', 'bicubic', 'area'),
-    'pad': ('reflect', 'replicate', 'constant', 'circular'),
-}
 UNKNOWN = 128 / 255  # the unknown label after rescale_to_zero_one
 
 DataSamples = Union[EditDataSample, Sequence[EditDataSample]]
@@ -345,46 +339,6 @@ def refuse_original_state(module: torch.nn.Module, state_dict: dict,
             f"as '{keys[0]}'); convert their file once with python "
             'tools/convert_original_checkpoint.py SRC DST and load DST '
             '(with configs/indexnet_mobv2_original.py)')
-
-
-def check_test_cfg(test_cfg: dict) -> None:
-    """Raise a ValueError unless ``test_cfg`` is a valid test config."""
-    protocol = test_cfg.get('protocol', PROTOCOLS[0])
-    if protocol not in PROTOCOLS:
-        raise ValueError(f'test_cfg.protocol must be one of {PROTOCOLS}, got '
-                         f'{protocol!r}')
-    if protocol == original_protocol.PROTOCOL:
-        fixed = sorted({'resize_method', 'resize_mode'} & set(test_cfg))
-        if fixed:
-            raise ValueError(
-                f"test_cfg with protocol='original' resizes as the authors' "
-                f'code does (OpenCV cubic, up to multiples of size_divisor); '
-                f'remove {fixed}, got {test_cfg}')
-        check_size_divisor(test_cfg)
-        return
-    missing = {'resize_method', 'resize_mode', 'size_divisor'} - set(test_cfg)
-    if missing:
-        raise ValueError(f'test_cfg lacks {sorted(missing)}, got {test_cfg}')
-    method = test_cfg['resize_method']
-    if method not in RESIZE_MODES:
-        raise ValueError(f'test_cfg.resize_method must be one of '
-                         f'{tuple(RESIZE_MODES)}, got {method!r}')
-    if test_cfg['resize_mode'] not in RESIZE_MODES[method]:
-        raise ValueError(
-            f'test_cfg.resize_mode must be one of {RESIZE_MODES[method]} '
-            f"for resize_method={method!r}, got {test_cfg['resize_mode']!r}")
-    check_size_divisor(test_cfg)
-
-
-def check_size_divisor(test_cfg: dict) -> None:
-    """Raise a ValueError unless ``test_cfg.size_divisor`` is a positive
-    int."""
-    if 'size_divisor' not in test_cfg:
-        raise ValueError(f"test_cfg lacks ['size_divisor'], got {test_cfg}")
-    divisor = test_cfg['size_divisor']
-    if not isinstance(divisor, int) or divisor <= 0:
-        raise ValueError('test_cfg.size_divisor must be a positive int, got '
-                         f'{divisor!r}')
 
 
 def split_samples(data_samples: DataSamples, num: int) -> List[EditDataSample]:
