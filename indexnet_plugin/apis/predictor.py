@@ -242,11 +242,8 @@ class MattingPredictor:
             list[np.ndarray]: One alpha (H, W) per image, in input order.
 
         Raises:
-            ValueError: Not exactly one of trimaps, masks and auto_mask,
-                different numbers of images and trimaps (masks), an unknown
-                ``auto_mask`` or an invalid ``unknown_width``.
-            SegmenterNotInstalledError: ``auto_mask`` without
-                ``mediapipe``.
+            ValueError, SegmenterNotInstalledError: Guides that do not fit,
+                see :meth:`~.guides.GuideReader.batch_reader`.
             BatchPredictionError: Some images failed (invalid input, no
                 person found, or an error while predicting them); it holds
                 the alphas of the others and each failure.
