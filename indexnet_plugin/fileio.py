@@ -9,7 +9,7 @@ a full disk or Ctrl-C leaves no partial file behind.
 import os
 import uuid
 from pathlib import Path
-from typing import Union
+from typing import Sequence, Union
 
 import cv2
 import numpy as np
@@ -44,21 +44,24 @@ def write_atomically(data: bytes, filepath: Union[str, Path]) -> None:
         raise
 
 
-def write_image_atomically(image: np.ndarray, filepath: Union[str,
-                                                             Path]) -> None:
+def write_image_atomically(image: np.ndarray,
+                           filepath: Union[str, Path],
+                           params: Sequence[int] = ()) -> None:
     """Encode an image by its file extension (OpenCV) and write it with
     :func:`write_atomically`.
 
     Args:
         image: uint8 (H, W), (H, W, 3) BGR or (H, W, 4) BGRA.
         filepath: Target path; ``.png``, ``.jpg`` ... choose the format.
+        params: OpenCV's encoding flags, e.g.
+            ``(cv2.IMWRITE_PNG_COMPRESSION, 9)``.
 
     Raises:
         OSError: OpenCV cannot encode the image in that format, or the file
             cannot be written.
     """
     try:
-        ok, encoded = cv2.imencode(Path(filepath).suffix, image)
+        ok, encoded = cv2.imencode(Path(filepath).suffix, image, list(params))
     except cv2.error:  # OpenCV raises for some layouts, returns False else
         ok = False
     if not ok:

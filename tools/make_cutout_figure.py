@@ -38,6 +38,7 @@ from indexnet_plugin.apis import (MattingPredictor, estimate_foreground,
 from indexnet_plugin.apis.auto_mask import PersonSegmenter
 from indexnet_plugin.apis.visualize import label, preview
 from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
+from indexnet_plugin.fileio import write_image_atomically
 
 SEED = (2026, 14)
 SIZE = (360, 420)  # H, W of the composite
@@ -113,10 +114,8 @@ def main(argv=None) -> int:
             init_predictor(args.config, args.checkpoint))
     else:
         figure = make_figure()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(
-            str(args.out), figure, [cv2.IMWRITE_PNG_COMPRESSION, 9]):
-        raise OSError(f"cannot write '{args.out}'")
+    write_image_atomically(figure, args.out,
+                           (cv2.IMWRITE_PNG_COMPRESSION, 9))
     print(f'{args.out}: {figure.shape[1]}x{figure.shape[0]}, '
           f'{args.out.stat().st_size / 1024:.0f} KB')
     return 0

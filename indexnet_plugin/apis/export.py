@@ -11,12 +11,14 @@ are stored in the file's metadata (key ``indexnet_plugin.settings``), so
 :func:`init_onnx_predictor` needs nothing but the ``.onnx`` file.
 """
 import dataclasses
+import io
 import json
 from pathlib import Path
 from typing import Union
 
 import torch.nn as nn
 
+from ..fileio import write_atomically
 from .fast import fuse_conv_bn
 from .predictor import MattingPredictor
 from .onnx_network import DEFAULT_OPSET, OnnxNetwork, network_to_onnx
@@ -41,15 +43,14 @@ def export_onnx(model: nn.Module,
     import onnx
     settings = MattingSettings.from_model(model)
     network = fuse_conv_bn(model.backbone).cpu()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    network_to_onnx(network, path, opset, settings.size_divisor)
-    graph = onnx.load(str(path))
+    buffer = io.BytesIO()
+    network_to_onnx(network, buffer, opset, settings.size_divisor)
+    graph = onnx.load_from_string(buffer.getvalue())
     entry = graph.metadata_props.add()
     entry.key = METADATA_KEY
     entry.value = json.dumps(dataclasses.asdict(settings))
-    onnx.save(graph, str(path))
-    return path
+    write_atomically(graph.SerializeToString(), path)
+    return Path(path)
 
 
 def onnx_settings(network: OnnxNetwork) -> MattingSettings:
