@@ -4,12 +4,18 @@ Every file the plugin writes -- results, checkpoints, cache entries,
 prepared data -- goes through :func:`write_atomically`: a temporary file in
 the target's folder, flushed to disk, then renamed over the target, so the
 target is either absent, the old file or the complete new one, and a crash,
-a full disk or Ctrl-C leaves no partial file behind.
+a full disk or Ctrl-C leaves no partial file behind. Files that belong
+together (an OpenVINO IR's ``.xml`` and ``.bin``) are written by another
+library into :func:`staged_files`' temporary folder and moved into place one
+by one, the file a reader opens first moved last.
 """
+import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Iterator, List, Sequence, Union
 
 import cv2
 import numpy as np
@@ -42,6 +48,62 @@ def write_atomically(data: bytes, filepath: Union[str, Path]) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file to disk, so a rename publishes complete data."""
+    with open(path, 'rb') as file:
+        os.fsync(file.fileno())
+
+
+@contextlib.contextmanager
+def staged_files(targets: Sequence[Union[str, Path]]) -> Iterator[List[Path]]:
+    """Write files that belong together so that no reader sees a mix.
+
+    Yields a temporary path per target, with the target's name, in a hidden
+    folder beside the targets (for a writer that names one file after
+    another, as OpenVINO names the ``.bin`` after the ``.xml``). When the
+    block ends normally, the last target is removed, then each file is
+    flushed and renamed onto its target in order: readers open the last one
+    (the index, e.g. an ``.xml``), which thus only ever stands beside the
+    complete files it names. On any failure the temporary folder is
+    removed; targets moved into place by then stay.
+
+    Args:
+        targets: Files in one folder (missing folders are created), the
+            one readers open first last.
+
+    Yields:
+        list[Path]: The temporary paths, one per target, in order.
+
+    Raises:
+        ValueError: No targets, targets in different folders, or one name
+            twice.
+        OSError: A file was not written in the block, or cannot be moved.
+    """
+    paths = [Path(target).absolute() for target in targets]
+    if not paths:
+        raise ValueError('staged_files needs at least one target')
+    if len({path.parent for path in paths}) > 1:
+        raise ValueError('staged files must share a folder, got '
+                         f"{', '.join(map(str, paths))}")
+    if len({path.name for path in paths}) < len(paths):
+        raise ValueError(f'staged file names must differ, got {targets!r}')
+    folder = paths[0].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    # Beside the targets: rename is atomic only within a file system.
+    staging = Path(tempfile.mkdtemp(prefix=f'.{paths[-1].name}.',
+                                    suffix='.tmp', dir=folder))
+    try:
+        staged = [staging / path.name for path in paths]
+        yield staged
+        for path in staged:
+            _sync(path)
+        paths[-1].unlink(missing_ok=True)
+        for source, target in zip(staged, paths):
+            os.replace(source, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_image_atomically(image: np.ndarray,

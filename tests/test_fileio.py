@@ -9,7 +9,8 @@ import pytest
 from mmengine.fileio import get_file_backend
 
 from indexnet_plugin.engine import AtomicLocalBackend
-from indexnet_plugin.fileio import write_atomically, write_image_atomically
+from indexnet_plugin.fileio import (staged_files, write_atomically,
+                                   write_image_atomically)
 
 
 def test_config_backend_args_select_the_atomic_backend(tmp_path):
@@ -66,3 +67,33 @@ def test_target_that_is_a_folder_leaves_no_temporary(tmp_path):
     with pytest.raises(IsADirectoryError):
         write_atomically(b'png', tmp_path / 'alpha.png')
     assert os.listdir(tmp_path) == ['alpha.png']
+
+
+def test_staged_files_move_the_index_last(tmp_path):
+    (tmp_path / 'm.xml').write_text('old index')
+    with staged_files([tmp_path / 'm.bin', tmp_path / 'm.xml']) as staged:
+        assert [p.name for p in staged] == ['m.bin', 'm.xml']
+        assert staged[0].parent.parent == tmp_path  # same file system
+        staged[0].write_bytes(b'weights')
+        staged[1].write_text('index')
+    assert sorted(os.listdir(tmp_path)) == ['m.bin', 'm.xml']
+    assert (tmp_path / 'm.xml').read_text() == 'index'
+
+
+def test_staged_files_not_written_leave_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with staged_files([tmp_path / 'a', tmp_path / 'b']) as staged:
+            staged[0].write_bytes(b'only one of two')
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('targets, message', [
+    ([], 'staged_files needs at least one target'),
+    (['x/a', 'y/b'], 'staged files must share a folder, got '),
+    (['a', 'a'], 'staged file names must differ, got '),
+])
+def test_staged_files_arguments(tmp_path, targets, message):
+    with pytest.raises(ValueError, match=f'^{message}'):
+        with staged_files([tmp_path / t for t in targets]):
+            pass
+    assert os.listdir(tmp_path) == []

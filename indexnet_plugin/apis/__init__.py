@@ -1,5 +1,5 @@
 """User-facing APIs: building and loading models, prediction, masks,
-foreground colours, the command line and ONNX export.
+foreground colours, the command line, ONNX and OpenVINO export.
 
 Modules by job: :mod:`.builder` (model and predictor from a config),
 :mod:`.checkpoint` (reading and loading weights), :mod:`.settings` (a
@@ -7,13 +7,14 @@ mattor's test-time pre- and post-processing), :mod:`.predictor` (batches,
 memory budget, failures per image), :mod:`.tiling`, :mod:`.fast` (faster
 network variants), :mod:`.io` and :mod:`.mask` (reading and validating
 inputs), :mod:`.auto_mask` (trimaps from the bundled person segmenter),
-:mod:`.foreground` and :mod:`.visualize` (cut-outs), :mod:`.export` (ONNX),
-:mod:`.cli`.
+:mod:`.foreground` and :mod:`.visualize` (cut-outs), :mod:`.export` (ONNX
+and OpenVINO IR files), :mod:`.exported` (predicting with them), :mod:`.cli`.
 """
 from .auto_mask import PersonSegmenter, SegmenterNotInstalledError
 from .builder import init_model, init_predictor
 from .checkpoint import CheckpointError, load_weights, read_checkpoint
-from .export import export_onnx, init_onnx_predictor
+from .export import export_onnx, export_openvino, save_openvino
+from .exported import init_exported_predictor
 from .fast import build_fast_network, fuse_conv_bn
 from .foreground import estimate_foreground
 from .io import (MattingInputError, TrimapRelabelledWarning, find_pairs,
@@ -31,8 +32,9 @@ __all__ = [
     'SegmenterNotInstalledError', 'TiledInferenceWarning',
     'TrimapRelabelledWarning',
     'build_fast_network', 'convert_original_checkpoint',
-    'estimate_foreground', 'export_onnx', 'find_pairs', 'fuse_conv_bn',
-    'init_model', 'init_onnx_predictor', 'init_predictor', 'load_image',
-    'load_pair', 'load_trimap', 'load_weights', 'mask_to_trimap', 'preview',
-    'read_checkpoint', 'rgba_cutout'
+    'estimate_foreground', 'export_onnx', 'export_openvino', 'find_pairs',
+    'fuse_conv_bn', 'init_exported_predictor', 'init_model',
+    'init_predictor', 'load_image', 'load_pair', 'load_trimap',
+    'load_weights', 'mask_to_trimap', 'preview', 'read_checkpoint',
+    'rgba_cutout', 'save_openvino'
 ]

@@ -1,4 +1,4 @@
-"""ONNX export of a mattor's network, and prediction with onnxruntime.
+"""Exporting a mattor's network: an ONNX file or an OpenVINO IR.
 
 What is exported: the network only -- (N, 4, H, W) normalised image and
 trimap in, (N, 1, H, W) raw alpha out -- with dynamic N, H and W (H and W
@@ -6,25 +6,33 @@ multiples of the size divisor, 32 for IndexNet), batch norms folded. The
 pre- and post-processing (normalise, resize or pad to a multiple of 32,
 restore the size, clamp, trimap write-back) stays in
 :class:`~indexnet_plugin.apis.predictor.MattingPredictor`, which runs the
-same code around the ONNX graph as around the PyTorch network; its settings
-are stored in the file's metadata (key ``indexnet_plugin.settings``), so
-:func:`init_onnx_predictor` needs nothing but the ``.onnx`` file.
+same code around an exported network as around the PyTorch one; its
+settings are stored in the file (:data:`METADATA_KEY`: the ONNX metadata or
+the IR's ``rt_info``), so :func:`~.exported.init_exported_predictor` needs
+nothing but the file: an ``.onnx`` from :func:`export_onnx`, an ``.xml``
+(with its ``.bin``) from :func:`export_openvino` or an int8 one from
+``tools/quantize.py`` (:func:`save_openvino`).
 """
-import dataclasses
 import io
-import json
 from pathlib import Path
 from typing import Union
 
 import torch.nn as nn
 
-from ..fileio import write_atomically
+from ..fileio import staged_files, write_atomically
 from .fast import fuse_conv_bn
-from .predictor import MattingPredictor
-from .onnx_network import DEFAULT_OPSET, OnnxNetwork, network_to_onnx
+from .onnx_network import (DEFAULT_OPSET, network_to_onnx,
+                           network_to_onnx_bytes)
+from .openvino_network import read_model
 from .settings import MattingSettings
 
 METADATA_KEY = 'indexnet_plugin.settings'
+# Where each kind of file comes from, for the messages about one.
+WRITERS = {
+    '.onnx': 'tools/export_onnx.py or indexnet_plugin.apis.export_onnx',
+    '.xml': 'tools/export_onnx.py --format openvino, tools/quantize.py or '
+    'indexnet_plugin.apis.export_openvino',
+}
 
 
 def export_onnx(model: nn.Module,
@@ -48,38 +56,64 @@ def export_onnx(model: nn.Module,
     graph = onnx.load_from_string(buffer.getvalue())
     entry = graph.metadata_props.add()
     entry.key = METADATA_KEY
-    entry.value = json.dumps(dataclasses.asdict(settings))
+    entry.value = settings.to_json()
     write_atomically(graph.SerializeToString(), path)
     return Path(path)
 
 
-def onnx_settings(network: OnnxNetwork) -> MattingSettings:
-    """The pre/post-processing settings stored by :func:`export_onnx`.
+def save_openvino(ov_model, settings: MattingSettings,
+                  path: Union[str, Path]) -> Path:
+    """Write an OpenVINO model as IR with the predictor's settings.
 
-    Raises:
-        ValueError: The file has no such metadata.
-    """
-    stored = network.session.get_modelmeta().custom_metadata_map
-    if METADATA_KEY not in stored:
-        raise ValueError(f'the ONNX file has no {METADATA_KEY!r} metadata; '
-                         'was it written by export_onnx?')
-    values = json.loads(stored[METADATA_KEY])
-    values['mean'] = tuple(values['mean'])
-    values['std'] = tuple(values['std'])
-    return MattingSettings(**values)
-
-
-def init_onnx_predictor(path: Union[str, Path],
-                        **kwargs) -> MattingPredictor:
-    """A CPU predictor running an exported ``.onnx`` file with onnxruntime.
+    The weights stay as the model holds them (fp32 stays fp32, int8 int8:
+    no fp16 compression, as the self-check compares with fp32 PyTorch).
+    Both files are written in a temporary folder beside ``path`` and moved
+    into place ``.bin`` first (:func:`~indexnet_plugin.fileio.staged_files`),
+    so an ``.xml`` never stands beside a missing or partial ``.bin``, and a
+    failure leaves no temporary file.
 
     Args:
-        path: File written by :func:`export_onnx`.
-        **kwargs: Tiling and batching arguments of
-            :class:`~indexnet_plugin.apis.predictor.MattingPredictor`.
+        ov_model: ``openvino.Model`` mapping (N, 4, H, W) to (N, 1, H, W),
+            e.g. quantized by NNCF; the settings are added to its
+            ``rt_info``.
+        settings: The mattor's pre- and post-processing.
+        path: Output ``.xml``; its ``.bin`` is written beside it.
 
     Returns:
-        MattingPredictor: The predictor.
+        Path: The ``.xml`` file.
+
+    Raises:
+        ValueError: ``path`` does not end in ``.xml``.
+        TypeError: ``settings`` is not a :class:`MattingSettings`.
     """
-    network = OnnxNetwork(path)
-    return MattingPredictor(network, onnx_settings(network), 'cpu', **kwargs)
+    import openvino
+    path = Path(path)
+    if path.suffix != '.xml':
+        raise ValueError(f"an OpenVINO IR is written to an .xml file, got "
+                         f"'{path}'")
+    if not isinstance(settings, MattingSettings):
+        raise TypeError('settings must be MattingSettings, got '
+                        f'{type(settings).__name__}')
+    ov_model.set_rt_info(settings.to_json(), [METADATA_KEY])
+    with staged_files([path.with_suffix('.bin'), path]) as (_, xml):
+        openvino.save_model(ov_model, str(xml), compress_to_fp16=False)
+    return path
+
+
+def export_openvino(model: nn.Module, path: Union[str, Path]) -> Path:
+    """Export a mattor's network as OpenVINO IR (fp32, dynamic N, H, W).
+
+    The fused network's ONNX graph (as :func:`export_onnx` makes it)
+    converted by OpenVINO and written by :func:`save_openvino`.
+
+    Args:
+        model: A mattor (see :func:`~indexnet_plugin.apis.init_model`).
+        path: Output ``.xml``; its ``.bin`` is written beside it.
+
+    Returns:
+        Path: The ``.xml`` file.
+    """
+    settings = MattingSettings.from_model(model)
+    network = fuse_conv_bn(model.backbone).cpu()
+    graph = network_to_onnx_bytes(network, settings.size_divisor)
+    return save_openvino(read_model(graph), settings, path)

@@ -228,7 +228,7 @@ def variants(backend: str, device: str) -> Tuple[str, ...]:
     return ('eager', )
 
 
-def _last_line(error: Exception) -> str:
+def last_line(error: Exception) -> str:
     """The last non-empty line of an error message (OpenVINO's give their
     source locations first and the cause last)."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
@@ -255,7 +255,7 @@ def _try_variant(variant: str, fused: nn.Module, network: nn.Module,
         except ImportError as error:
             return None, f'not installed ({error})'
         except Exception as error:  # exporters reject some Python code
-            reason = f'failed ({_last_line(error)})'
+            reason = f'failed ({last_line(error)})'
         else:
             bad = differing_pixels(output, expected)
             if bad == 0:

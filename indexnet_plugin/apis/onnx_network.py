@@ -72,14 +72,18 @@ class OnnxNetwork:
         threads: Intra-op threads; ``None`` follows
             ``torch.get_num_threads()``, so limiting PyTorch's threads limits
             these too.
+        precision: ``'fp32'``, or ``'int8'`` when the graph holds quantized
+            operators, for reports.
     """
 
     backend = 'onnxruntime'
 
     def __init__(self,
                  model: Union[str, Path, bytes],
-                 threads: Optional[int] = None):
+                 threads: Optional[int] = None,
+                 precision: str = 'fp32'):
         import onnxruntime
+        self.precision = precision
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = (
             torch.get_num_threads() if threads is None else threads)

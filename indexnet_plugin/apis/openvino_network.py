@@ -109,23 +109,38 @@ class OpenVinoNetwork:
     Args:
         compiled: ``openvino.CompiledModel`` of a (N, 4, H, W) ->
             (N, 1, H, W) graph, e.g. from :func:`compiled_network` or
-            :meth:`from_file`.
+            :meth:`from_model`.
+        precision: ``'fp32'``, or ``'int8'`` when the graph holds quantized
+            layers (an int8 file of ``tools/quantize.py``), for reports.
     """
 
     backend = 'openvino'
 
-    def __init__(self, compiled):
+    def __init__(self, compiled, precision: str = 'fp32'):
         self.compiled = compiled
+        self.precision = precision
         self.request = compiled.create_infer_request()
+
+    @classmethod
+    def from_model(cls,
+                   ov_model,
+                   threads: Optional[int] = None,
+                   precision: str = 'fp32') -> 'OpenVinoNetwork':
+        """Compile an ``openvino.Model`` (e.g. :func:`read_model`'s) for the
+        CPU with :func:`compile_config`; see the class for ``precision``."""
+        import openvino
+        return cls(openvino.Core().compile_model(ov_model, DEVICE,
+                                                 compile_config(threads)),
+                   precision)
 
     @classmethod
     def from_file(cls,
                   path: Union[str, Path],
                   threads: Optional[int] = None) -> 'OpenVinoNetwork':
-        """Compile an ``.onnx`` or OpenVINO IR ``.xml`` file for the CPU."""
-        import openvino
-        return cls(openvino.Core().compile_model(
-            read_model(path), DEVICE, compile_config(threads)))
+        """Compile an ``.onnx`` or OpenVINO IR ``.xml`` file for the CPU
+        (:func:`~indexnet_plugin.apis.export.init_exported_predictor` also
+        reads its settings and precision)."""
+        return cls.from_model(read_model(path), threads)
 
     @property
     def threads(self) -> int:

@@ -158,8 +158,10 @@ class MattingPredictor:
         self.tile_overlap = tile_overlap
         self.batch_size = batch_size
         self.memory_path = memory_path
-        # What runs the network, e.g. 'openvino' (see .fast.FastNetwork).
+        # What runs the network, e.g. 'openvino' (see .fast.FastNetwork),
+        # and 'int8' for a quantized exported file (see .exported).
         self.backend = getattr(network, 'backend', 'plain')
+        self.precision = getattr(network, 'precision', 'fp32')
         self.guides = GuideReader(strict_trimap,
                                   not settings.uses_original_protocol)
 

@@ -6,6 +6,7 @@ of the size divisor, test protocol), so that a predictor can run them around
 any network variant: PyTorch, onnxruntime or an exported file.
 """
 import dataclasses
+import json
 from typing import Optional, Tuple
 
 import numpy as np
@@ -113,6 +114,27 @@ class MattingSettings:
             size_divisor=int(
                 test_cfg.get('size_divisor', DEFAULT_SIZE_DIVISOR)),
             protocol=protocol)
+
+    def to_json(self) -> str:
+        """The settings as a JSON object, as exported files store them."""
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> 'MattingSettings':
+        """Read settings written by :meth:`to_json`.
+
+        Raises:
+            ValueError: ``text`` is not such a JSON object, or its values are
+                invalid (see the class).
+        """
+        try:
+            values = json.loads(text)
+            values['mean'] = tuple(values['mean'])
+            values['std'] = tuple(values['std'])
+            return cls(**values)
+        except (TypeError, KeyError) as error:  # not an object, wrong keys
+            raise ValueError(f'not the JSON of MattingSettings ({error}): '
+                             f'{text[:200]!r}') from error
 
     @property
     def uses_original_protocol(self) -> bool:

@@ -1,4 +1,5 @@
-"""indexnet-predict (in process and as a subprocess) and ONNX export."""
+"""indexnet-predict, in process and as a subprocess (exported files:
+test_api_exported.py)."""
 import os
 import subprocess
 import sys
@@ -10,8 +11,6 @@ from helpers.images import make_pair
 
 from indexnet_plugin.apis import estimate_foreground, init_predictor
 from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.export import export_onnx, init_onnx_predictor
-from indexnet_plugin.apis import init_model
 
 
 @pytest.fixture
@@ -118,19 +117,3 @@ def test_console_command_single_pair(folders, checkpoint, tmp_path):
     assert result.returncode == 0, result.stderr
     alpha = cv2.imread(str(out / 'a.png'), cv2.IMREAD_UNCHANGED)
     assert alpha.shape == (100, 130) and alpha.dtype == np.uint8
-
-
-@pytest.mark.slow
-def test_onnx_matches_pytorch_on_a_non_multiple_of_32_image(
-        checkpoint, tmp_path, pair):
-    model = init_model(None, checkpoint)
-    path = export_onnx(model, tmp_path / 'indexnet.onnx')
-    onnx_predictor = init_onnx_predictor(path)
-    torch_predictor = init_predictor(None, checkpoint, fast=False)
-    assert onnx_predictor.settings == torch_predictor.settings
-    for height, width in [(100, 130), (150, 70)]:
-        image, trimap = make_pair(height, width, seed=width)
-        expected = torch_predictor.predict(image, trimap, as_float=True)
-        alpha = onnx_predictor.predict(image, trimap, as_float=True)
-        difference = np.abs(alpha - expected).max()
-        assert difference <= 1e-4, difference

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from helpers.paths import REPO
 
-from indexnet_plugin.apis import init_model, init_predictor
+from indexnet_plugin.apis import (init_exported_predictor, init_model,
+                                  init_predictor)
 from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.export import init_onnx_predictor
 
 # Derived from the folder, not from the module under test.
 KNOWN_NAMES = ', '.join(
@@ -88,7 +88,7 @@ def test_export_tool_config_name(monkeypatch, tmp_path, checkpoint, pair,
                                  reference_predictor):
     run_export_tool(monkeypatch, str(checkpoint), str(tmp_path / 'i.onnx'),
                     '--config', 'indexnet_mobv2')
-    predictor = init_onnx_predictor(tmp_path / 'i.onnx')
+    predictor = init_exported_predictor(tmp_path / 'i.onnx')
     difference = np.abs(
         predictor.predict(*pair, as_float=True) -
         reference_predictor.predict(*pair, as_float=True)).max()

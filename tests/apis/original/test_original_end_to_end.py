@@ -20,8 +20,7 @@ from original_fixtures import CASES, FIXTURES, assert_authors_alpha, load_case
 from original_fixtures import (  # noqa: F401
     converted_file, original_file, original_state)
 
-from indexnet_plugin.apis import init_predictor
-from indexnet_plugin.apis.export import init_onnx_predictor
+from indexnet_plugin.apis import init_exported_predictor, init_predictor
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +66,7 @@ def test_predict_and_export(converted_file, tmp_path):
         sys.executable, 'tools/export_onnx.py', converted_file, onnx_file,
         '--config', CONFIG
     ])
-    onnx_predictor = init_onnx_predictor(onnx_file)
+    onnx_predictor = init_exported_predictor(onnx_file)
     assert onnx_predictor.settings.protocol == 'original'
     for case in CASES:
         fixture = load_case(case)
