@@ -20,6 +20,12 @@ makes the mask (file or folder, see :mod:`.auto_mask`; needs
 
     indexnet-predict portraits/ --auto-mask person --checkpoint indexnet.pth
 
+With an exported file instead of a checkpoint (``tools/export_onnx.py``'s
+``.onnx`` or OpenVINO ``.xml``, or the int8 ``.xml`` of
+``tools/quantize.py``; see :mod:`.exported`)::
+
+    indexnet-predict images/ trimaps/ --model-file indexnet_int8.xml
+
 Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
 ``out/<stem>_rgba.png`` (BGRA cut-out), with ``--foreground``
 ``out/<stem>_fg.png`` (foreground colours), with ``--preview``
@@ -31,10 +37,10 @@ Files are written atomically, so an interrupted run (Ctrl-C: exit status
 prediction, memory, foreground estimation, writing -- is reported on one line
 (``error: ...`` naming the file and the cause) and the others still run; the
 exit status is then 1 (with ``--auto-mask``, an image without a person is
-such a pair). A problem with the flags, device, config, checkpoint or
-folders, or a missing segmenter, exits with 2 before any prediction. A
-trimap whose values were relabelled to 0/128/255 and an image that runs in
-tiles each get one ``warning: ...`` line.
+such a pair). A problem with the flags, device, config, checkpoint, model
+file or folders, or a missing segmenter, exits with 2 before any
+prediction. A trimap whose values were relabelled to 0/128/255 and an image
+that runs in tiles each get one ``warning: ...`` line.
 """
 import argparse
 import sys
@@ -46,12 +52,12 @@ import numpy as np
 from tqdm import tqdm
 
 from ..fileio import write_image_atomically
-from .auto_mask import (DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter,
-                        SegmenterNotInstalledError)
+from .auto_mask import DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter
 from .builder import init_predictor
 from .checkpoint import CheckpointError
-from .cli_options import (MEGA, check_device, check_numbers, flag_names,
-                          parse_args)
+from .cli_options import (MEGA, check_device, check_model_source,
+                          check_numbers, flag_names, parse_args)
+from .exported import init_exported_predictor
 from .foreground import estimate_foreground
 from .io import MattingInputError, describe_error, find_pairs, list_images
 from .fast import FastPathWarning
@@ -149,9 +155,15 @@ def _report(message: str, kind: str = 'error') -> None:
     tqdm.write(f'{kind}: {message}', file=sys.stderr)
 
 
-def _network_summary(predictor: MattingPredictor) -> str:
-    """Which network runs and how the memory budget bounds it."""
-    summary = (f'network: {predictor.backend}; whole images up to '
+def _network_summary(predictor: MattingPredictor,
+                     model_file: Optional[str]) -> str:
+    """Which network runs (an exported file: which, and fp32 or int8) and
+    how the memory budget bounds it."""
+    runs = predictor.backend
+    if model_file is not None:
+        runs = (f"model file '{model_file}' on {predictor.backend} "
+                f'({predictor.precision})')
+    summary = (f'network: {runs}; whole images up to '
                f'{predictor.max_pixels / MEGA:.2f} megapixels (network '
                f'input), larger ones in tiles of at most '
                f'{predictor.tile_size}x{predictor.tile_size}')
@@ -159,6 +171,25 @@ def _network_summary(predictor: MattingPredictor) -> str:
         return summary
     return summary + (f' (memory budget {predictor.memory_budget / GB:.2f} '
                       'GB)')
+
+
+def _predictor(args: argparse.Namespace) -> MattingPredictor:
+    """The predictor of the checkpoint or the exported --model-file, with
+    the tiling, batching, memory and trimap flags."""
+    options = dict(
+        max_pixels=(None if args.max_megapixels is None else int(
+            args.max_megapixels * MEGA)),
+        max_memory=args.max_memory,
+        strict_trimap=args.strict_trimap,
+        tile_size=args.tile_size,
+        tile_overlap=args.tile_overlap,
+        batch_size=args.batch_size)
+    if args.model_file is not None:
+        return init_exported_predictor(args.model_file, args.backend,
+                                       **options)
+    return init_predictor(args.config, args.checkpoint, args.device,
+                          fast=not args.no_fast, backend=args.backend,
+                          **options)
 
 
 def _reader(args: argparse.Namespace, predictor: MattingPredictor,
@@ -235,6 +266,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
         check_numbers(args)
+        check_model_source(args)
         check_device(args.device)
         guide, what = _guide(args)
         pairs, problems = _pairs(Path(args.image), guide, what)
@@ -245,19 +277,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 args.auto_mask_threshold or DEFAULT_THRESHOLD)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always', FastPathWarning)
-            predictor = init_predictor(
-                args.config,
-                args.checkpoint,
-                args.device,
-                fast=not args.no_fast,
-                backend=args.backend,
-                max_pixels=(None if args.max_megapixels is None else int(
-                    args.max_megapixels * MEGA)),
-                max_memory=args.max_memory,
-                strict_trimap=args.strict_trimap,
-                tile_size=args.tile_size,
-                tile_overlap=args.tile_overlap,
-                batch_size=args.batch_size)
+            predictor = _predictor(args)
         for warning in caught:
             if issubclass(warning.category, FastPathWarning):
                 _report(str(warning.message), 'warning')  # fell back: why
@@ -265,10 +285,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 warnings.showwarning(warning.message, warning.category,
                                      warning.filename, warning.lineno)
         if args.verbose:
-            _report(_network_summary(predictor), 'info')
+            _report(_network_summary(predictor, args.model_file), 'info')
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     except (MattingInputError, CheckpointError, ValueError, OSError,
-            SegmenterNotInstalledError) as error:
+            ImportError) as error:  # ImportError: no segmenter or OpenVINO
         _report(flag_names(str(error)))
         return EXIT_FATAL
     except KeyboardInterrupt:

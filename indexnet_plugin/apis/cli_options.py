@@ -12,6 +12,7 @@ import torch
 from ..environment import version_report
 from .auto_mask import (AUTO_MASK_KINDS, DEFAULT_MODEL, DEFAULT_THRESHOLD,
                         INSTALL_COMMAND, MODELS)
+from .exported import EXPORTED_BACKENDS
 from .fast import BACKENDS
 from .io import MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES
 from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
@@ -69,11 +70,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--save-trimap', action='store_true',
         help='also write <stem>_trimap.png (the trimap used)')
     parser.add_argument(
-        '--checkpoint', required=True, help='weights: path or http(s) URL')
+        '--checkpoint', help='weights: path or http(s) URL')
     parser.add_argument(
         '--config',
         help='model config: a file or a packaged config name (default: '
         'indexnet_mobv2, the model of the released Comp-1k checkpoints)')
+    parser.add_argument(
+        '--model-file', metavar='FILE',
+        help='instead of --config and --checkpoint: an exported .onnx or '
+        'OpenVINO .xml (tools/export_onnx.py; the int8 file of '
+        'tools/quantize.py), run on the CPU by OpenVINO or onnxruntime')
     parser.add_argument(
         '-o', '--out-dir', default='alphas', help='output folder')
     parser.add_argument(
@@ -112,10 +118,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='what runs the fast network: auto (OpenVINO, then '
         'onnxruntime, TorchScript, eager PyTorch: the first that is '
         "installed and gives the plain network's alpha), or one of them "
-        '(with the later ones as fallbacks)')
+        '(with the later ones as fallbacks); with a --model-file .onnx: '
+        f"{', '.join(EXPORTED_BACKENDS)} (OpenVINO when installed)")
     parser.add_argument(
         '--verbose', action='store_true',
-        help='say which network runs and the memory budget')
+        help='say which network runs (with --model-file: the file, '
+        'backend and fp32 or int8) and the memory budget')
     parser.add_argument(
         '--strict-trimap', action='store_true',
         help='refuse trimaps with more than '
@@ -170,6 +178,30 @@ def check_numbers(args: argparse.Namespace) -> None:
         raise ValueError('--max-megapixels must be at least --tile-size '
                          f'squared ({tile_megapixels:g}), got '
                          f'{args.max_megapixels:g}')
+
+
+def check_model_source(args: argparse.Namespace) -> None:
+    """A checkpoint (with its config) or an exported --model-file, and
+    no flag the exported file cannot honour."""
+    if args.model_file is None:
+        if args.checkpoint is None:
+            raise ValueError('give --checkpoint (and --config) or '
+                             '--model-file')
+        return
+    conflicts = [
+        flag for flag, given in (
+            ('--config', args.config is not None),
+            ('--checkpoint', args.checkpoint is not None),
+            ('--no-fast', args.no_fast),
+            (f'--device {args.device}', args.device.split(':')[0] != 'cpu'),
+            (f'--backend {args.backend}',
+             args.backend not in EXPORTED_BACKENDS))
+        if given
+    ]
+    if conflicts:
+        raise ValueError('--model-file runs an exported model on the CPU '
+                         f"({', '.join(EXPORTED_BACKENDS)}); leave out "
+                         f"{' and '.join(conflicts)}")
 
 
 def check_device(text: str) -> None:

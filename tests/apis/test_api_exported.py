@@ -1,5 +1,6 @@
 """Exported files: tools/export_onnx.py's ONNX and OpenVINO IR, the IR
-writer (save_openvino) and init_exported_predictor, fp32 and int8.
+writer (save_openvino), init_exported_predictor and indexnet-predict
+--model-file, fp32 and int8.
 
 The module exports the reference weights once per format (``exported``,
 through the tool as a user runs it); the writer and the int8 cases use a
@@ -9,8 +10,10 @@ import os
 import runpy
 import sys
 
+import cv2
 import numpy as np
 import pytest
+from helpers.cli import read_output
 from helpers.images import make_pair
 from helpers.models import PAD, host_test_step_alpha
 from helpers.paths import REPO
@@ -18,6 +21,7 @@ from helpers.paths import REPO
 from indexnet_plugin import fileio
 from indexnet_plugin.apis import (MattingSettings, init_exported_predictor,
                                   save_openvino)
+from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.export import METADATA_KEY
 from indexnet_plugin.apis.fast import FastPathWarning
 
@@ -69,6 +73,18 @@ def one_convolution(int8: bool = False):
     alpha = ops.convolution(features, weights, [1, 1], [1, 1], [1, 1],
                             [1, 1])
     return ov.Model([alpha], [inputs], 'one_convolution')
+
+
+def pair_folders(root, sizes):
+    """images/ and trimaps/ under ``root`` with one pair per size, named
+    by index; returns the pairs."""
+    pairs = [make_pair(h, w, seed=i) for i, (h, w) in enumerate(sizes)]
+    for folder in ('images', 'trimaps'):
+        (root / folder).mkdir()
+    for index, (image, trimap) in enumerate(pairs):
+        cv2.imwrite(str(root / 'images' / f'{index}.png'), image)
+        cv2.imwrite(str(root / 'trimaps' / f'{index}.png'), trimap)
+    return pairs
 
 
 def assert_hosts_alpha(predictor, host_model, reference_predictor, sizes):
@@ -292,3 +308,84 @@ def test_export_tool_refuses_a_mismatch(tmp_path, checkpoint, capsys, out,
     assert exit_info.value.code == 2
     assert problem in capsys.readouterr().err.splitlines()[-1]
     assert not os.listdir(tmp_path)
+
+
+class TestCommandLine:
+    """indexnet-predict --model-file: everything else works unchanged."""
+
+    def run(self, capsys, *args) -> tuple:
+        """(exit status, stderr lines) of indexnet-predict ARGS --quiet."""
+        status = main([*map(str, args), '--quiet'])
+        return status, capsys.readouterr().err.strip().splitlines()
+
+    @pytest.mark.parametrize('kind, backend, runs', [
+        ('xml', 'auto', 'openvino'), ('onnx', 'onnxruntime', 'onnxruntime')])
+    def test_folder_in_batches(self, exported, host_model, tmp_path, capsys,
+                               kind, backend, runs):
+        """Two images of one network input size in a batch, one of another
+        size; a cut-out too."""
+        sizes = SIZES[1] + SIZES[0]
+        pairs = pair_folders(tmp_path, sizes)
+        status, lines = self.run(
+            capsys, tmp_path / 'images', tmp_path / 'trimaps', '--model-file',
+            exported[kind], '--backend', backend, '-o', tmp_path / 'out',
+            '--batch-size', 2, '--rgba', '--verbose')
+        assert status == 0, lines
+        assert len(lines) == 1
+        assert lines[0].startswith(
+            f"info: network: model file '{exported[kind]}' on {runs} "
+            '(fp32); whole images up to ')
+        for index, (image, trimap) in enumerate(pairs):
+            alpha = read_output(tmp_path / 'out' / f'{index}.png')
+            expected = host_test_step_alpha(host_model, image, trimap)
+            difference = np.abs(alpha.astype(int) - expected).max()
+            assert difference <= 1, difference
+            rgba = read_output(tmp_path / 'out' / f'{index}_rgba.png')
+            assert np.array_equal(rgba[..., 3], alpha)
+
+    def test_int8_file(self, tmp_path, capsys):
+        path = save_openvino(one_convolution(int8=True), SETTINGS,
+                             tmp_path / 'int8.xml')
+        pair_folders(tmp_path, SIZES[0])
+        status, lines = self.run(
+            capsys, tmp_path / 'images' / '0.png',
+            tmp_path / 'trimaps' / '0.png', '--model-file', path, '-o',
+            tmp_path / 'out', '--verbose')
+        assert status == 0, lines
+        assert lines[0].startswith(
+            f"info: network: model file '{path}' on openvino (int8); ")
+        assert read_output(tmp_path / 'out' / '0.png').shape == SIZES[0][0]
+
+    @pytest.mark.parametrize('flags, conflicts', [
+        (['--checkpoint', 'm.pth'], '--checkpoint'),
+        (['--config', 'indexnet_mobv2', '--no-fast'],
+         '--config and --no-fast'),
+        (['--device', 'cuda'], '--device cuda'),
+        (['--backend', 'torch'], '--backend torch'),
+    ])
+    def test_flags_it_cannot_honour(self, exported, tmp_path, capsys, flags,
+                                    conflicts):
+        pair_folders(tmp_path, SIZES[0])
+        status, lines = self.run(
+            capsys, tmp_path / 'images', tmp_path / 'trimaps', '--model-file',
+            exported['xml'], '-o', tmp_path / 'out', *flags)
+        assert status == 2
+        assert lines == [
+            'error: --model-file runs an exported model on the CPU (auto, '
+            f'openvino, onnxruntime); leave out {conflicts}']
+        assert not (tmp_path / 'out').exists()
+
+    def test_bad_model_files(self, exported, tmp_path, capsys):
+        pair_folders(tmp_path, SIZES[0])
+        pair = (tmp_path / 'images', tmp_path / 'trimaps', '-o',
+                tmp_path / 'out')
+        assert self.run(capsys, *pair) == (2, [
+            'error: give --checkpoint (and --config) or --model-file'])
+        missing = tmp_path / 'missing.xml'
+        assert self.run(capsys, *pair, '--model-file', missing) == (2, [
+            f"error: model file '{missing}': file not found"])
+        assert self.run(capsys, *pair, '--model-file', exported['xml'],
+                        '--backend', 'onnxruntime') == (2, [
+            f"error: model file '{exported['xml']}': onnxruntime runs .onnx "
+            'files, an OpenVINO IR runs on openvino'])
+        assert not (tmp_path / 'out').exists()
