@@ -24,6 +24,8 @@ from indexnet_plugin.apis import (MattingSettings, init_exported_predictor,
 from indexnet_plugin.apis.cli import main
 from indexnet_plugin.apis.export import METADATA_KEY
 from indexnet_plugin.apis.fast import FastPathWarning
+from indexnet_plugin.apis.openvino_network import (DEVICE, compile_config,
+                                                   read_model)
 
 ov = pytest.importorskip('openvino')
 
@@ -62,14 +64,18 @@ def ir_predictor(exported):
 
 def one_convolution(int8: bool = False):
     """An ``openvino.Model`` (N, 4, H, W) -> (N, 1, H, W): a 3x3
-    convolution, behind a FakeQuantize (as NNCF quantizes) if ``int8``."""
+    convolution; with ``int8`` quantized as NNCF quantizes one (inputs
+    through a FakeQuantize, int8 weights times a scale)."""
     from openvino import opset13 as ops
     inputs = ops.parameter([-1, 4, -1, -1], np.float32, name='inputs')
     features = inputs
+    weights = ops.constant(np.full((1, 4, 3, 3), 0.01, np.float32))
     if int8:
         low, high = ops.constant(np.float32(-3)), ops.constant(np.float32(3))
         features = ops.fake_quantize(inputs, low, high, low, high, 256)
-    weights = ops.constant(np.full((1, 4, 3, 3), 0.01, np.float32))
+        weights = ops.multiply(
+            ops.convert(ops.constant(np.ones((1, 4, 3, 3), np.int8)),
+                        'f32'), ops.constant(np.float32(0.01)))
     alpha = ops.convolution(features, weights, [1, 1], [1, 1], [1, 1],
                             [1, 1])
     return ov.Model([alpha], [inputs], 'one_convolution')
@@ -159,6 +165,21 @@ def test_settings_and_int8_round_trip(tmp_path):
         assert alpha.shape == (70, 90) and alpha.dtype == np.uint8
     assert sorted(os.listdir(tmp_path)) == ['fp32.bin', 'fp32.xml',
                                             'int8.bin', 'int8.xml']
+
+
+def test_int8_layers_run_in_int8_under_the_fp32_hint(tmp_path):
+    """compile_config asks for fp32 arithmetic; OpenVINO still runs a
+    quantized convolution in int8 (what the runtime model reports)."""
+    path = save_openvino(one_convolution(int8=True), SETTINGS,
+                         tmp_path / 'int8.xml')
+    compiled = ov.Core().compile_model(read_model(path), DEVICE,
+                                       compile_config())
+    precisions = {
+        op.get_rt_info()['layerType'].astype(str):
+        op.get_rt_info()['runtimePrecision'].astype(str)
+        for op in compiled.get_runtime_model().get_ops()
+    }
+    assert precisions['Convolution'] in ('i8', 'u8'), precisions
 
 
 class TestAtomicWrite:
