@@ -3,7 +3,7 @@
 Measures what :mod:`indexnet_plugin.apis.memory` budgets for: the memory a
 whole-image prediction adds on top of a ready predictor. Each (path, size)
 runs in a fresh subprocess: the predictor is built (``openvino`` and
-``onnxruntime``: batch norms folded, the cached compiled model or ONNX
+``onnxruntime``: batch norms folded, the cached converted model or ONNX
 graph; ``plain``: the PyTorch network), warmed up on a 64x64 image, then
 the resident set is read (``VmRSS``), its high-water mark reset
 (``/proc/self/clear_refs``, Linux >= 4.0), one whole square image

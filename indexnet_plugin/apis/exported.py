@@ -161,7 +161,7 @@ def init_exported_predictor(path: Union[str, Path],
         stored = (ov_model.get_rt_info([METADATA_KEY]).astype(str)
                   if ov_model.has_rt_info([METADATA_KEY]) else None)
         settings = _stored_settings(stored, path, 'rt_info')
-        network = OpenVinoNetwork.from_model(
+        network = OpenVinoNetwork(
             ov_model, precision=openvino_precision(ov_model))
     else:  # settings first: a file without them fails before converting
         settings, precision = onnx_file_info(path)
@@ -173,7 +173,7 @@ def init_exported_predictor(path: Union[str, Path],
         if backend == 'onnxruntime' or missing is not None:
             network = OnnxNetwork(path, precision=precision)
         else:
-            network = OpenVinoNetwork.from_model(_openvino_model(path),
-                                                 precision=precision)
+            network = OpenVinoNetwork(_openvino_model(path),
+                                      precision=precision)
     kwargs.setdefault('memory_path', memory.cost_path(network.backend))
     return MattingPredictor(network, settings, 'cpu', **kwargs)

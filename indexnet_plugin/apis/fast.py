@@ -4,9 +4,9 @@
 convolution that feeds it; the fused network then runs on the first of these
 backends that is available and passes the self-check (``backend='auto'``):
 
-1. ``openvino``: its ONNX graph compiled by OpenVINO (about 1.5x
-   onnxruntime's speed here; compiled once per weights and cached on disk,
-   :mod:`.openvino_network`).
+1. ``openvino``: its ONNX graph run by OpenVINO (about 1.4x onnxruntime's
+   speed here; converted once per weights and cached on disk, compiled for
+   each input shape, :mod:`.openvino_network`).
 2. ``onnxruntime``: its ONNX graph (cached, :mod:`.onnx_cache`) run by
    onnxruntime, whose convolutions are about twice as fast as PyTorch's and
    whose memory planner reuses each activation buffer after its last use
@@ -201,9 +201,9 @@ def _build_variant(variant: str, fused: nn.Module, size_divisor: int,
                    refresh: bool) -> Network:
     """One variant of the fused network; ``refresh`` remakes cached files."""
     if variant == 'openvino':
-        from .openvino_network import OpenVinoNetwork, compiled_network
+        from .openvino_network import OpenVinoNetwork, cached_model
         return OpenVinoNetwork(
-            compiled_network(fused, size_divisor, refresh=refresh))
+            cached_model(fused, size_divisor, refresh=refresh))
     if variant == 'onnxruntime':
         return OnnxNetwork(cached_onnx(fused, size_divisor, refresh=refresh))
     if variant == 'torchscript':

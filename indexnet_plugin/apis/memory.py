@@ -19,20 +19,22 @@ GB = 2**30
 # reset, one square image of 512, 1024, 1536 and 2048 pixels a side per
 # process, the IndexNet MobileNetV2 model, torch 2.14, CPU):
 #   plain: PyTorch, every skip feature alive until the decoder returns;
-#     415, 1307, 2769, 4804 MB (a fit: 1177 bytes/pixel + 125 MB).
+#     456, 1283, 2729, 4836 MB (a fit: 1170 bytes/pixel + 132 MB).
 #   onnxruntime 1.32: its planner frees buffers early, its arena rounds up
-#     in powers of two; 250, 1106, 2791, 4359 MB (1001 to 1240 bytes/pixel;
-#     the same sizes measured 253, 1102, 2785, 4333 MB a turn earlier).
-#   openvino 2026.4.1 (dynamic shapes, fp32): 381, 1426, 3185, 5634 MB
-#     (a fit: 1402 bytes/pixel + 29 MB).
+#     in powers of two; 253, 1102, 2791, 4363 MB (1013 to 1240 bytes/pixel;
+#     the same sizes measured 250, 1106, 2791, 4359 MB a turn earlier).
+#   openvino 2026.4.1 (fp32, compiled for the input's shape, which lets it
+#     plan one buffer for all activations; the compilation included):
+#     163, 626, 1403, 2491 MB (a fit: 621 bytes/pixel + 6 MB; compiled for
+#     dynamic shapes it needed 381, 1426, 3185, 5634 MB).
 # The estimates lie 13 % or more above every measured size.
-BYTES_PER_PIXEL = dict(plain=1300, onnxruntime=1350, openvino=1550)
+BYTES_PER_PIXEL = dict(plain=1300, onnxruntime=1350, openvino=700)
 FIXED_BYTES = 256 * 2**20
 
 # MemAvailable already excludes memory in use; a quarter of it stays free
 # for other processes. 8 GB available -> a 6 GB budget, which holds a whole
-# 2560x1600 input on onnxruntime or plain PyTorch (estimated 5.4 GB), not
-# on OpenVINO (6.6 GB: it runs in tiles).
+# 2560x1600 input on onnxruntime or plain PyTorch (estimated 5.4 GB) and up
+# to 8.8 megapixels on OpenVINO (4096x2048: 5.7 GB).
 DEFAULT_SHARE = 0.75
 FALLBACK_BUDGET = 4 * GB
 

@@ -41,11 +41,17 @@ def test_default_budget_is_a_share_of_available_memory(monkeypatch):
                                  memory_path='onnxruntime')
     assert predictor.memory_budget == 6 * GB
     assert predictor.tiling_note((1600, 2560), 'photo.jpg') is None
-    # OpenVINO's dynamic-shape plan needs more (bench/bench_memory.py).
+    assert predictor.tiling_note((2048, 4096), 'photo.jpg') == (
+        "image 'photo.jpg': network input 2048x4096 runs in 8 tiles of "
+        '1152x1216: whole it needs about 10.8 GB, more than the memory budget '
+        'of 6 GB (raise --max-memory / max_memory for a whole-image result)')
+    # OpenVINO, compiled for each input shape, needs about half as much
+    # (bench/bench_memory.py).
     predictor = MattingPredictor(pixelwise, SETTINGS, memory_path='openvino')
-    assert predictor.tiling_note((1600, 2560), 'photo.jpg') == (
-        "image 'photo.jpg': network input 1600x2560 runs in 6 tiles of "
-        '928x1024: whole it needs about 6.16 GB, more than the memory budget '
+    assert predictor.tiling_note((2048, 4096), 'photo.jpg') is None
+    assert predictor.tiling_note((3072, 3072), 'photo.jpg') == (
+        "image 'photo.jpg': network input 3072x3072 runs in 9 tiles of "
+        '1216x1216: whole it needs about 6.4 GB, more than the memory budget '
         'of 6 GB (raise --max-memory / max_memory for a whole-image result)')
     monkeypatch.setattr(memory, 'available_memory', lambda: None)
     assert memory.default_budget() == memory.FALLBACK_BUDGET

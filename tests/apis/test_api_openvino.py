@@ -22,9 +22,9 @@ from indexnet_plugin.apis.fast import (ALPHA_TOLERANCE, FastPathWarning,
                                        variants)
 from indexnet_plugin.apis.onnx_cache import cache_entry
 from indexnet_plugin.apis.openvino_network import (OpenVinoNetwork,
-                                                   blob_suffix)
+                                                   ir_suffixes)
 
-pytest.importorskip('openvino')
+openvino = pytest.importorskip('openvino')
 
 
 @pytest.fixture(scope='module')
@@ -76,25 +76,29 @@ def test_openvino_alpha_is_the_hosts_within_one_level(openvino_network,
         assert difference.max() <= 1, difference.max()
 
 
-def test_compiled_model_is_cached_and_repaired(openvino_network,
-                                               host_model, onnx_cache_dir,
-                                               monkeypatch):
-    """Miss (the fixture) wrote it; a hit compiles nothing; a damaged file
-    is compiled again and replaced."""
-    path = cache_entry(fuse_conv_bn(host_model.backbone), 32,
-                       blob_suffix(), onnx_cache_dir)
-    assert path.parent == onnx_cache_dir and path.name.endswith('.blob')
-    blob = path.read_bytes()
-    assert len(blob) > 1e6
+@pytest.mark.parametrize('damaged', [0, 1], ids=['xml', 'bin'])
+def test_converted_model_is_cached_and_repaired(openvino_network,
+                                                host_model, onnx_cache_dir,
+                                                monkeypatch, damaged):
+    """Miss (the fixture) wrote it; a hit converts nothing; a damaged file
+    is converted again and replaced."""
+    paths = [
+        cache_entry(fuse_conv_bn(host_model.backbone), 32, suffix,
+                    onnx_cache_dir) for suffix in ir_suffixes()
+    ]
+    assert [p.parent for p in paths] == [onnx_cache_dir] * 2
+    assert paths[0].name.endswith('.xml') and paths[1].name.endswith('.bin')
+    data = paths[damaged].read_bytes()
+    assert len(data) > 1e5
 
     def build_from_cache():
         with monkeypatch.context() as patch:
             patch.setattr('indexnet_plugin.apis.openvino_network.read_model',
-                          lambda *args: pytest.fail('compiled again'))
+                          lambda *args: pytest.fail('converted again'))
             return build_fast_network(host_model.backbone)
 
     assert build_from_cache().backend == 'openvino'
-    path.write_bytes(blob[:len(blob) // 2])  # as if a disk filled up
+    paths[damaged].write_bytes(data[:len(data) // 2])  # a disk filled up
     with logging_captured() as records:
         rebuilt = build_fast_network(host_model.backbone)
     assert rebuilt.backend == 'openvino'
@@ -102,6 +106,25 @@ def test_compiled_model_is_cached_and_repaired(openvino_network,
     assert records[0].endswith('); making it again')
     assert 'Exception from' not in records[0]  # the cause, not the location
     assert build_from_cache().backend == 'openvino'  # replaced
+
+
+def test_compiled_for_each_shape_keeping_the_last(openvino_network):
+    """Static shapes: same result as compiling for any shape, one compiled
+    model alive, compiled again only when the shape changes."""
+    network = openvino_network.network
+    inputs = check_input(32)
+    first = network(inputs)
+    request = network.request
+    assert network.shape == tuple(inputs.shape)
+    assert torch.equal(network(inputs), first)
+    assert network.request is request  # same shape: not compiled again
+    single = network(inputs[:1, :, :64])
+    assert network.shape == (1, 4, 64, 128) and network.request is not request
+    dynamic = openvino.Core().compile_model(network.model, 'CPU',
+                                            network.config)
+    expected = dynamic.create_infer_request().infer(
+        {0: inputs[:1, :, :64].numpy()})[0]
+    assert torch.allclose(single, torch.from_numpy(expected), atol=1e-4)
 
 
 def test_missing_openvino_falls_back_with_one_line(host_model,
