@@ -58,6 +58,8 @@ setup(
         # indexnet-predict --auto-mask (indexnet_plugin.apis.auto_mask)
         'auto': read_requirements('auto'),
         'app': read_requirements('app'),
+        # tools/quantize.py (indexnet_plugin.apis.quantize)
+        'quantize': read_requirements('quantize'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={
