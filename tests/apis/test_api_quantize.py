@@ -131,8 +131,8 @@ def test_the_tool_keeps_the_index_blocks_fp32(quantized):
 def test_the_int8_file_predicts_close_to_the_host(quantized, host_model,
                                                   tmp_path):
     """Through the predictor and indexnet-predict --model-file: the same
-    alpha, near the host's fp32 test_step (random weights: int8 moves it by
-    a few levels on average; measured 1.2, worst pixels 40)."""
+    alpha, near the host's fp32 test_step (random weights; measured on both
+    hosts: 0.59 levels on average, 103 at the worst pixel)."""
     path, _ = quantized
     predictor = init_exported_predictor(path)
     assert (predictor.backend, predictor.precision) == ('openvino', 'int8')
@@ -141,7 +141,7 @@ def test_the_int8_file_predicts_close_to_the_host(quantized, host_model,
     alpha = predictor.predict(image, trimap)
     expected = host_test_step_alpha(host_model, image, trimap)
     difference = np.abs(alpha.astype(int) - expected.astype(int))
-    assert difference.mean() < 4
+    assert difference.mean() < 2
     folder = tmp_path / 'in'
     folder.mkdir()
     cv2.imwrite(str(folder / 'a.png'), image)
