@@ -14,6 +14,7 @@ from contextlib import redirect_stdout
 import cv2
 import numpy as np
 import pytest
+import torch
 from helpers.cli import read_output
 from helpers.comp1k import tiny_comp1k
 from helpers.images import make_pair
@@ -23,9 +24,12 @@ from mmengine.config import Config
 
 from indexnet_plugin.apis import MattingSettings, init_exported_predictor
 from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.quantize import (FP32_PARTS, fp32_patterns,
+from indexnet_plugin.apis.quantize import (FP32_PARTS, MattingSample,
+                                           compile_for_cpu, fp32_patterns,
                                            int8_share, pipeline_samples,
-                                           quantize_network, training_crops)
+                                           quantize_network,
+                                           quantize_within_bound,
+                                           to_openvino, training_crops)
 
 pytest.importorskip('nncf')
 ov = pytest.importorskip('openvino')
@@ -47,13 +51,13 @@ def demo_config(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def quantized(checkpoint, demo_config, tmp_path_factory):
-    """tools/quantize.py run once as a user runs it: (int8 .xml, its
-    printed report)."""
+    """tools/quantize.py run once as a user runs it, with a bound every
+    int8 network meets: (int8 .xml, its printed report)."""
     out = tmp_path_factory.mktemp('int8') / 'indexnet_int8.xml'
     argv = [
         'quantize.py', str(checkpoint), str(out), '--config',
         str(DEMO_CONFIG), '--crops', str(CROPS), '--validation-crops',
-        str(VALIDATION_CROPS), '--cfg-options',
+        str(VALIDATION_CROPS), '--max-sad-increase', '100', '--cfg-options',
         f'train_dataloader.dataset.data_root='
         f'{demo_config.train_dataloader.dataset.data_root}'
     ]
@@ -104,28 +108,51 @@ def test_fp32_parts_are_validated():
         fp32_patterns(['encoder'])
 
 
-def test_the_tool_keeps_the_index_blocks_fp32(quantized):
-    path, printed = quantized
-    assert path.with_suffix('.bin').is_file()
-    assert sorted(p.name for p in path.parent.iterdir()) == [
-        'indexnet_int8.bin', 'indexnet_int8.xml']
-    model = ov.Core().read_model(str(path))
-    index_convolutions = [
+def index_convolutions(model) -> list:
+    return [
         op for op in model.get_ops()
         if op.get_type_name() in ('Convolution', 'GroupConvolution')
         and '/encoder/index_layers.' in op.get_friendly_name()
     ]
-    int8, total = int8_share(model)
-    # Every convolution but the index blocks' is int8 (and there are some).
-    assert index_convolutions and int8 == total - len(index_convolutions)
-    assert f'{int8} of {total} convolutions int8' in printed
+
+
+def test_the_tool_writes_an_all_int8_file_within_the_bound(quantized):
+    path, printed = quantized
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        'indexnet_int8.bin', 'indexnet_int8.xml']
+    int8, total = int8_share(ov.Core().read_model(str(path)))
+    assert int8 == total > 100
     report = re.search(
-        rf'SAD on {VALIDATION_CROPS} validation crops: fp32 (\S+), '
-        r'int8 (\S+) \(([-+]\S+) %\)', printed)
+        rf'every layer int8: SAD on {VALIDATION_CROPS} validation crops '
+        r'(\S+) against fp32 (\S+) \(([-+]\S+) %\)', printed)
     assert report, printed
-    fp32_sad, int8_sad, change = map(float, report.groups())
+    int8_sad, fp32_sad, change = map(float, report.groups())
     assert fp32_sad > 0 and int8_sad > 0
     assert change == pytest.approx(100 * (int8_sad / fp32_sad - 1), abs=0.01)
+    assert f'{path}: every layer int8, {int8} of {total} convolutions' \
+        in printed
+    # The first attempt met the bound: no fallback was tried.
+    assert 'index_blocks fp32' not in printed
+
+
+def test_a_miss_falls_back_to_fp32_index_blocks(host_model, demo_config):
+    """Scored against the fp32 network's own alphas (its SAD is rounding
+    only), every int8 network misses a 1 % bound: both attempts are made,
+    the second with exactly the index blocks' convolutions fp32."""
+    crops = training_crops(demo_config, 3)
+    settings = MattingSettings.from_model(host_model)
+    fp32 = compile_for_cpu(to_openvino(host_model))
+    own = []
+    for crop in crops:
+        output = torch.from_numpy(fp32(crop.network_input(settings))[0][0])
+        own.append(MattingSample(crop.image, crop.trimap,
+                                 settings.to_alpha(output, crop.trimap)))
+    attempts = quantize_within_bound(host_model, crops[:2], own, 0.01)
+    assert [a.keep_fp32 for a in attempts] == [(), ('index_blocks', )]
+    assert all(a.sad_increase > 0.01 for a in attempts)
+    assert attempts[0].fp32_sad == attempts[1].fp32_sad
+    int8, total = int8_share(attempts[1].model)
+    assert int8 == total - len(index_convolutions(attempts[1].model))
 
 
 def test_the_int8_file_predicts_close_to_the_host(quantized, host_model,
@@ -162,10 +189,32 @@ def test_accuracy_aware_mode_runs_nncf_with_our_metric(host_model,
     crops = training_crops(demo_config, 3)
     model = quantize_network(host_model, crops[:2], validation=crops[2:],
                              max_sad_increase=100.0)
+    # The search starts from every layer int8 and had nothing to undo.
     int8, total = int8_share(model)
-    assert 0 < int8 < total
+    assert int8 == total
     with pytest.raises(ValueError, match='max_sad_increase must be '
                        'positive, got 0'):
         quantize_network(host_model, crops, max_sad_increase=0)
     with pytest.raises(ValueError, match='no calibration crops'):
         quantize_network(host_model, [])
+    with pytest.raises(ValueError, match='no validation crops'):
+        quantize_within_bound(host_model, crops, [])
+
+
+@pytest.mark.parametrize('args, message', [
+    (['out.onnx'], "OUT must be an OpenVINO IR .xml file, got 'out.onnx'"),
+    (['out.xml', '--crops', '0'], '--crops must be at least 1, got 0'),
+    (['out.xml', '--validation-crops', '0'],
+     '--validation-crops 0 (no check) needs --keep-fp32'),
+    (['out.xml', '--validation-crops', '0', '--keep-fp32',
+      '--accuracy-aware'], '--accuracy-aware needs --validation-crops > 0'),
+    (['out.xml', '--max-sad-increase', '0'],
+     '--max-sad-increase must be positive, got 0.0'),
+    (['out.xml', '--keep-fp32', 'encoder'], "invalid choice: 'encoder'"),
+])
+def test_the_tool_refuses_bad_flags(args, message, capsys):
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(SystemExit):
+        patch.setattr(sys, 'argv', ['quantize.py', 'weights.pth', *args])
+        runpy.run_path(str(REPO / 'tools' / 'quantize.py'),
+                       run_name='__main__')
+    assert message in capsys.readouterr().err
