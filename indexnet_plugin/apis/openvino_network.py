@@ -151,15 +151,6 @@ class OpenVinoNetwork:
         self.shape: Optional[Tuple[int, ...]] = None
         self.request = None
 
-    @classmethod
-    def from_file(cls,
-                  path: Union[str, Path],
-                  threads: Optional[int] = None) -> 'OpenVinoNetwork':
-        """Run an ``.onnx`` or OpenVINO IR ``.xml`` file on the CPU
-        (:func:`~indexnet_plugin.apis.export.init_exported_predictor` also
-        reads its settings and precision)."""
-        return cls(read_model(path), threads)
-
     @property
     def threads(self) -> int:
         """Inference threads the model is compiled with."""
