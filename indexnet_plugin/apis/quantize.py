@@ -304,8 +304,9 @@ def quantize_network(model: nn.Module,
     Raises:
         ImportError: NNCF is not installed.
         ValueError: No calibration crops, a non-positive
-            ``max_sad_increase``, an unknown part, or a part that matches no
-            node of this network.
+            ``max_sad_increase`` or an unknown part.
+        nncf.ValidationError: A part that matches no node of this network
+            (another architecture than IndexNet's).
     """
     try:
         import nncf
