@@ -96,7 +96,7 @@ def ours():
                              **ARGS))
 
 
-def one_by_one(model, test_cfg, sizes):
+def one_by_one(model, sizes):
     """mmedit's preprocessor, one sample per batch: uint8 outputs and float
     alphas."""
     outputs, alphas = [], []
@@ -109,9 +109,11 @@ def one_by_one(model, test_cfg, sizes):
 
 
 @pytest.mark.parametrize('test_cfg', [INTERP, PAD], ids=['interp', 'pad'])
-def test_batch_of_different_sizes_equals_one_by_one(model, ours, test_cfg):
-    model.test_cfg = dict(test_cfg)
-    expected, expected_alphas = one_by_one(model, test_cfg, SIZES)
+def test_batch_of_different_sizes_equals_one_by_one(model, ours, test_cfg,
+                                                    monkeypatch):
+    # The module's model is shared: its test_cfg is restored afterwards.
+    monkeypatch.setattr(model, 'test_cfg', dict(test_cfg))
+    expected, expected_alphas = one_by_one(model, SIZES)
 
     data = ours(batch(samples_of(SIZES)), training=False)
     assert data['inputs'].shape == (3, 4, 73, 72)
