@@ -94,24 +94,24 @@ def describe(parts) -> str:
 
 def quantize(args, model, crops, validation) -> Attempt:
     """The attempt the user asked for (printing each one's SAD)."""
-    settings = MattingSettings.from_model(model)
     parts = tuple(args.keep_fp32 or ())
     if not validation:
         return Attempt(quantize_network(model, crops, parts), parts,
                        float('nan'), float('nan'))
-    if args.accuracy_aware or args.keep_fp32 is not None:
-        quantized = quantize_network(
-            model, crops, parts,
-            validation if args.accuracy_aware else None,
-            args.max_sad_increase)
+    if args.accuracy_aware:
+        settings = MattingSettings.from_model(model)
+        quantized = quantize_network(model, crops, parts, validation,
+                                     args.max_sad_increase)
         attempts = [Attempt(quantized, parts,
                             mean_sad(to_openvino(model), validation,
                                      settings),
                             mean_sad(quantized, validation, settings))]
     else:
+        # Given parts are the only attempt; by default, the fallbacks.
+        fallbacks = (FALLBACK_FP32_PARTS
+                     if args.keep_fp32 is None else (parts, ))
         attempts = quantize_within_bound(model, crops, validation,
-                                         args.max_sad_increase,
-                                         FALLBACK_FP32_PARTS)
+                                         args.max_sad_increase, fallbacks)
     for attempt in attempts:
         print(f'{describe(attempt.keep_fp32)}: SAD on {len(validation)} '
               f'validation crops {attempt.int8_sad:.4f} against fp32 '

@@ -267,11 +267,14 @@ def quantize_within_bound(
     if not fallbacks:
         raise ValueError('no sets of parts to keep fp32')
     settings = MattingSettings.from_model(model)
-    fp32_sad = mean_sad(to_openvino(model), validation, settings)
+    # One ONNX export and conversion (seconds) serves every attempt.
+    fp32_model = to_openvino(model)
+    fp32_sad = mean_sad(fp32_model, validation, settings)
     attempts = []
     for parts in fallbacks:
-        quantized = quantize_network(model, calibration, parts,
-                                     max_sad_increase=max_sad_increase)
+        quantized = _quantize_converted(fp32_model.clone(), settings,
+                                        calibration, parts, None,
+                                        max_sad_increase)
         attempts.append(Attempt(quantized, tuple(parts), fp32_sad,
                                 mean_sad(quantized, validation, settings)))
         if attempts[-1].sad_increase <= max_sad_increase:
@@ -308,6 +311,18 @@ def quantize_network(model: nn.Module,
         nncf.ValidationError: A part that matches no node of this network
             (another architecture than IndexNet's).
     """
+    return _quantize_converted(to_openvino(model),
+                               MattingSettings.from_model(model), calibration,
+                               keep_fp32, validation, max_sad_increase)
+
+
+def _quantize_converted(fp32_model, settings: MattingSettings,
+                        calibration: Sequence[MattingSample],
+                        keep_fp32: Sequence[str],
+                        validation: Optional[Sequence[MattingSample]],
+                        max_sad_increase: float):
+    """:func:`quantize_network` on the network already converted to an
+    fp32 ``openvino.Model``."""
     try:
         import nncf
     except ImportError as error:
@@ -318,8 +333,6 @@ def quantize_network(model: nn.Module,
     if max_sad_increase <= 0:
         raise ValueError('max_sad_increase must be positive, got '
                          f'{max_sad_increase}')
-    settings = MattingSettings.from_model(model)
-    fp32_model = to_openvino(model)
     options = dict(
         preset=nncf.QuantizationPreset.MIXED,
         subset_size=min(len(calibration), MAX_SUBSET),
