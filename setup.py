@@ -55,16 +55,16 @@ setup(
     extras_require={
         'mim': read_requirements('mminstall'),
         'tests': read_requirements('tests'),
-        # indexnet-predict --auto-mask (indexnet_plugin.apis.auto_mask)
+        # indexnet-predict --auto-mask (indexnet_plugin.apis.inputs.person)
         'auto': read_requirements('auto'),
         'app': read_requirements('app'),
-        # tools/quantize.py (indexnet_plugin.apis.quantize)
+        # tools/quantize.py (indexnet_plugin.apis.convert.quantize)
         'quantize': read_requirements('quantize'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={
         'console_scripts': [
-            'indexnet-predict = indexnet_plugin.apis.cli:main',
+            'indexnet-predict = indexnet_plugin.apis.cli.predict:main',
             'indexnet-app = indexnet_plugin.app.cli:main',
         ],
     },

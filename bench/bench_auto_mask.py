@@ -5,8 +5,8 @@ to 1920 columns by repeating its edge pixels (a portrait in a landscape
 frame). One run prints, best of ``--reps`` runs each, interleaved:
 
 * the segmenter, each model: image -> trimap
-  (:meth:`~indexnet_plugin.apis.auto_mask.PersonSegmenter.trimap`: MediaPipe
-  plus the mask rule), and the trimap rule alone;
+  (:meth:`~indexnet_plugin.apis.inputs.person.PersonSegmenter.trimap`:
+  MediaPipe plus the mask rule), and the trimap rule alone;
 * the network on that image and trimap (``init_predictor`` defaults: the
   fast network; random weights, which take the same time);
 
@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 from skimage import data
 
-from indexnet_plugin.apis.auto_mask import MODELS, PersonSegmenter
-from indexnet_plugin.apis.mask import mask_to_trimap
+from indexnet_plugin.apis.inputs.person import MODELS, PersonSegmenter
+from indexnet_plugin.apis.inputs.mask import mask_to_trimap
 
 SIZE = (1080, 1920)  # H, W
 

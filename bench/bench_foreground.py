@@ -7,8 +7,8 @@ One run prints, side by side:
   hair strands, veil and sharp edges over textured, colourful backgrounds;
   seeds the dataset generator never uses), the alpha-weighted colour error
   over the semi-transparent region
-  (:func:`~indexnet_plugin.apis.foreground.foreground_error`) of our
-  :func:`~indexnet_plugin.apis.foreground.estimate_foreground` and of
+  (:func:`~indexnet_plugin.apis.cutout.foreground.foreground_error`) of our
+  :func:`~indexnet_plugin.apis.cutout.foreground.estimate_foreground` and of
   pymatting's ``estimate_foreground_ml`` (when installed), as ratios to the
   raw image colours', per image and in total;
 * time at 1920x1080: the network (``init_predictor`` defaults: the fast
@@ -25,8 +25,8 @@ import time
 
 import numpy as np
 
-from indexnet_plugin.apis.foreground import (estimate_foreground,
-                                             foreground_error)
+from indexnet_plugin.apis.cutout.foreground import (estimate_foreground,
+                                                    foreground_error)
 from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
 
 try:

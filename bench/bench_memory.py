@@ -1,7 +1,7 @@
 """Peak memory of one prediction per network-input pixel, per backend.
 
-Measures what :mod:`indexnet_plugin.apis.memory` budgets for: the memory a
-whole-image prediction adds on top of a ready predictor. Each (path, size)
+Measures what :mod:`indexnet_plugin.apis.inference.memory` budgets for: the
+memory a whole-image prediction adds on top of a ready predictor. Each (path, size)
 runs in a fresh subprocess: the predictor is built (``openvino`` and
 ``onnxruntime``: batch norms folded, the cached converted model or ONNX
 graph; ``plain``: the PyTorch network), warmed up on a 64x64 image, then

@@ -57,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     from indexnet_plugin.apis import init_exported_predictor, init_predictor
     from indexnet_plugin.configs import resolve_config
-    from indexnet_plugin.apis.quantize import pipeline_samples
+    from indexnet_plugin.apis.convert.calibration import pipeline_samples
     config = Config.fromfile(str(resolve_config(args.config)))
     samples = pipeline_samples(config.test_dataloader.dataset)
     fp32 = init_predictor(config, args.checkpoint)

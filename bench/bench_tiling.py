@@ -164,7 +164,7 @@ def main() -> None:
         config, tiles, data_root, scale, out = args.worker
         worker(config, args.checkpoint, tiles, data_root, int(scale), out)
         return
-    from indexnet_plugin.apis.memory import TiledInferenceWarning
+    from indexnet_plugin.apis.inference.memory import TiledInferenceWarning
     warnings.simplefilter('ignore', TiledInferenceWarning)  # tiled on purpose
     samples, large = load_test_set(Path(args.data_root), args.scale)
     whole = build(args.config, args.checkpoint)

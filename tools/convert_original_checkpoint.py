@@ -14,8 +14,7 @@ import argparse
 import sys
 
 from indexnet_plugin.apis import CheckpointError
-from indexnet_plugin.apis.original_checkpoint import \
-    convert_original_checkpoint
+from indexnet_plugin.apis import convert_original_checkpoint
 
 
 def main(argv=None) -> int:

@@ -9,8 +9,8 @@ format follows OUT's suffix (``--format onnx|openvino`` says it explicitly):
 an ``.onnx`` file, or an OpenVINO IR ``.xml`` with its ``.bin`` beside it
 (fp32 weights; ``tools/quantize.py`` makes an int8 one).
 
-See :mod:`indexnet_plugin.apis.export` for what the files contain; predict
-with either through ``indexnet_plugin.apis.init_exported_predictor`` or
+See :mod:`indexnet_plugin.apis.convert.export` for what the files contain;
+predict with either through ``indexnet_plugin.apis.init_exported_predictor`` or
 ``indexnet-predict --model-file OUT``.
 """
 import argparse
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from indexnet_plugin.apis import (CheckpointError, export_onnx,
                                   export_openvino, init_model)
-from indexnet_plugin.apis.export import DEFAULT_OPSET
+from indexnet_plugin.apis.runtimes.onnx_graph import DEFAULT_OPSET
 
 # Output suffix of each format.
 SUFFIXES = {'onnx': '.onnx', 'openvino': '.xml'}

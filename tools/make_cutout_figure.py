@@ -12,7 +12,7 @@ background | estimated foreground on it | the true foreground on it.
 ``indexnet-predict IMAGE --auto-mask person --preview``. The photo is
 scikit-image's astronaut (public domain, NASA; ``skimage.data.astronaut()``),
 its trimap comes from the bundled person segmenter
-(:mod:`indexnet_plugin.apis.auto_mask`, default model, threshold and band),
+(:mod:`indexnet_plugin.apis.inputs.person`, default model, threshold and band),
 its alpha from the weights given, its cut-out colours from the foreground
 estimation. Panels (the CLI's preview, labelled): image | automatic trimap
 | alpha | cut-out on a checkerboard.
@@ -35,8 +35,8 @@ from skimage import data
 
 from indexnet_plugin.apis import (MattingPredictor, estimate_foreground,
                                   init_predictor)
-from indexnet_plugin.apis.auto_mask import PersonSegmenter
-from indexnet_plugin.apis.visualize import label, preview
+from indexnet_plugin.apis.inputs.person import PersonSegmenter
+from indexnet_plugin.apis.cutout.visualize import label, preview
 from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
 from indexnet_plugin.fileio import write_image_atomically
 

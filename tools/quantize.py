@@ -14,7 +14,7 @@ by more than ``--max-sad-increase``; then the index blocks stay fp32
 slow layer-by-layer search). Predict with the file through
 ``indexnet-predict --model-file OUT.xml`` or
 ``indexnet_plugin.apis.init_exported_predictor``; see
-:mod:`indexnet_plugin.apis.quantize`.
+:mod:`indexnet_plugin.apis.convert.quantize`.
 """
 import argparse
 import logging
@@ -23,16 +23,17 @@ import time
 
 from mmengine.config import Config, DictAction
 
-from indexnet_plugin.apis import CheckpointError, init_model
-from indexnet_plugin.apis.export import save_openvino
-from indexnet_plugin.apis.quantize import (DEFAULT_CROPS,
-                                           DEFAULT_MAX_SAD_INCREASE,
-                                           FALLBACK_FP32_PARTS, FP32_PARTS,
-                                           Attempt, int8_share, mean_sad,
-                                           quantize_network,
-                                           quantize_within_bound,
-                                           to_openvino, training_crops)
-from indexnet_plugin.apis.settings import MattingSettings
+from indexnet_plugin.apis import (CheckpointError, MattingSettings,
+                                  init_model, save_openvino)
+from indexnet_plugin.apis.convert.calibration import training_crops
+from indexnet_plugin.apis.convert.export import openvino_model
+from indexnet_plugin.apis.convert.quantize import (DEFAULT_CROPS,
+                                                   DEFAULT_MAX_SAD_INCREASE,
+                                                   FALLBACK_FP32_PARTS,
+                                                   FP32_PARTS, Attempt,
+                                                   mean_sad, quantize_network,
+                                                   quantize_within_bound)
+from indexnet_plugin.apis.runtimes.openvino_network import int8_share
 from indexnet_plugin.configs import DEFAULT_CONFIG, resolve_config
 
 DEFAULT_VALIDATION_CROPS = 64
@@ -99,12 +100,11 @@ def quantize(args, model, crops, validation) -> Attempt:
         return Attempt(quantize_network(model, crops, parts), parts,
                        float('nan'), float('nan'))
     if args.accuracy_aware:
-        settings = MattingSettings.from_model(model)
+        fp32_model, settings = openvino_model(model)
         quantized = quantize_network(model, crops, parts, validation,
                                      args.max_sad_increase)
         attempts = [Attempt(quantized, parts,
-                            mean_sad(to_openvino(model), validation,
-                                     settings),
+                            mean_sad(fp32_model, validation, settings),
                             mean_sad(quantized, validation, settings))]
     else:
         # Given parts are the only attempt; by default, the fallbacks.

@@ -1,30 +1,39 @@
-"""User-facing APIs: building and loading models, prediction, masks,
-foreground colours, the command line, ONNX and OpenVINO export.
+"""User-facing APIs: building and loading models, prediction, guides,
+cut-outs, export and the command line.
 
-Modules by job: :mod:`.builder` (model and predictor from a config),
-:mod:`.checkpoint` (reading and loading weights), :mod:`.settings` (a
-mattor's test-time pre- and post-processing), :mod:`.predictor` (batches,
-memory budget, failures per image), :mod:`.tiling`, :mod:`.fast` (faster
-network variants), :mod:`.io` and :mod:`.mask` (reading and validating
-inputs), :mod:`.auto_mask` (trimaps from the bundled person segmenter),
-:mod:`.foreground` and :mod:`.visualize` (cut-outs), :mod:`.export` (ONNX
-and OpenVINO IR files), :mod:`.exported` (predicting with them), :mod:`.cli`.
+The subpackages, each a subsystem; imports run one way, from the first
+towards the last (see the README's package map):
+
+* :mod:`.inputs`: images, trimaps, masks, the person segmenter, guides;
+* :mod:`.cutout`: foreground colours, RGBA cut-outs, previews;
+* :mod:`.runtimes`: the network on OpenVINO, onnxruntime, TorchScript or
+  PyTorch, and the fast path's choice between them;
+* :mod:`.inference`: test-time settings, memory budget, tiles, the
+  predictor;
+* :mod:`.loading`: checkpoints, ``init_model`` / ``init_predictor``,
+  exported files;
+* :mod:`.convert`: ONNX / OpenVINO export, int8, the authors' checkpoint;
+* :mod:`.cli`: ``indexnet-predict``.
+
+This module is the public face: what it exports is what the README uses.
 """
-from .auto_mask import PersonSegmenter, SegmenterNotInstalledError
-from .builder import init_model, init_predictor
-from .checkpoint import CheckpointError, load_weights, read_checkpoint
-from .export import export_onnx, export_openvino, save_openvino
-from .exported import init_exported_predictor
-from .fast import build_fast_network, fuse_conv_bn
-from .foreground import estimate_foreground
-from .io import (MattingInputError, TrimapRelabelledWarning, find_pairs,
-                 load_image, load_pair, load_trimap)
-from .mask import mask_to_trimap
-from .memory import TiledInferenceWarning
-from .original_checkpoint import convert_original_checkpoint
-from .predictor import BatchPredictionError, MattingPredictor
-from .settings import MattingSettings
-from .visualize import preview, rgba_cutout
+from .convert.export import export_onnx, export_openvino, save_openvino
+from .convert.original_checkpoint import convert_original_checkpoint
+from .cutout.foreground import estimate_foreground
+from .cutout.visualize import preview, rgba_cutout
+from .inference.memory import TiledInferenceWarning
+from .inference.predictor import BatchPredictionError, MattingPredictor
+from .inference.settings import MattingSettings
+from .inputs.folders import find_pairs
+from .inputs.images import (MattingInputError, TrimapRelabelledWarning,
+                            load_image, load_pair, load_trimap)
+from .inputs.mask import mask_to_trimap
+from .inputs.person import PersonSegmenter, SegmenterNotInstalledError
+from .loading.builder import init_model, init_predictor
+from .loading.checkpoint import CheckpointError, load_weights, read_checkpoint
+from .loading.exported import init_exported_predictor
+from .runtimes.fusion import fuse_conv_bn
+from .runtimes.selection import build_fast_network
 
 __all__ = [
     'BatchPredictionError', 'CheckpointError', 'MattingInputError',

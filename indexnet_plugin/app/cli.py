@@ -25,14 +25,17 @@ from typing import Optional, Sequence
 
 from ..apis import (CheckpointError, MattingInputError,
                     TiledInferenceWarning, init_predictor)
-from ..apis.memory import BYTES_PER_PIXEL, FIXED_BYTES, GB, budget_bytes
-from ..apis.tiling import DEFAULT_TILE_SIZE
+from ..apis.inference.memory import (BYTES_PER_PIXEL, FIXED_BYTES, GB,
+                                     budget_bytes)
+from ..apis.inference.tiling import DEFAULT_TILE_SIZE
 from ..configs import DEFAULT_CONFIG
 
 EXIT_FATAL = 2
 # The most predictions ``auto`` runs at once: each uses every core.
 MAX_AUTO_CONCURRENCY = os.cpu_count() or 1
-LOCAL_CHECK_TIMEOUT = 60  # seconds, see _patient_local_check
+LOCAL_CHECK_TIMEOUT = 60  # seconds, see patient_local_check
+# Gradio's check returns at once on a refused connection: wait between tries.
+LOCAL_CHECK_INTERVAL = 0.5  # seconds
 
 
 def _concurrency(text: str):
@@ -79,13 +82,14 @@ def concurrency_within(budget: int) -> int:
     return max(1, min(MAX_AUTO_CONCURRENCY, budget // one))
 
 
-def _patient_local_check() -> None:
+def patient_local_check() -> None:
     """Let Gradio's check that its own server answers take a minute.
 
     ``launch()`` sends a HEAD request to the new server with a 3-second
     timeout and, when that fails, refuses to serve without a share link.
     On a loaded machine (measured: 2 cores at load 20) the first answer
-    takes longer, so the check is retried until :data:`LOCAL_CHECK_TIMEOUT`.
+    takes longer, so the check is retried every
+    :data:`LOCAL_CHECK_INTERVAL` until :data:`LOCAL_CHECK_TIMEOUT`.
     """
     from gradio import networking
     once = networking.url_ok
@@ -93,8 +97,9 @@ def _patient_local_check() -> None:
     def url_ok(url: str) -> bool:
         deadline = time.monotonic() + LOCAL_CHECK_TIMEOUT
         while not once(url):
-            if time.monotonic() > deadline:
+            if time.monotonic() + LOCAL_CHECK_INTERVAL > deadline:
                 return False
+            time.sleep(LOCAL_CHECK_INTERVAL)
         return True
 
     networking.url_ok = url_ok
@@ -117,7 +122,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # The page shows each tiling note itself (see matting.run).
     warnings.filterwarnings('ignore', category=TiledInferenceWarning)
     from .page import build_page  # Gradio, once the model is ready
-    _patient_local_check()
+    patient_local_check()
     served = (f'config {args.config or DEFAULT_CONFIG}, checkpoint '
               f'{Path(str(args.checkpoint)).name}; {concurrency} '
               f'prediction{"s" if concurrency > 1 else ""} at a time, '

@@ -1,5 +1,6 @@
 """The page's backdrops for the cut-out (a checkerboard, a colour, a
-picture), composited by :func:`~indexnet_plugin.apis.visualize.composite`.
+picture), composited by
+:func:`~indexnet_plugin.apis.cutout.visualize.composite`.
 
 Pure numpy/OpenCV, BGR ``uint8`` in and out.
 """
@@ -9,7 +10,7 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from ..apis.visualize import checkerboard
+from ..apis.cutout.visualize import checkerboard
 
 # The page's backdrop choices.
 BACKDROPS = ('checkerboard', 'colour', 'picture')

@@ -2,8 +2,8 @@
 
 Each source turns what the person gave (:class:`GuideInputs`) into the pair
 the predictor runs on, a BGR image and a trimap, through the library's own
-readers, so a bad input raises the :class:`~indexnet_plugin.apis.io.
-MattingInputError` whose message ``indexnet-predict`` prints:
+readers, so a bad input raises the
+:class:`~indexnet_plugin.apis.inputs.images.MattingInputError` whose message ``indexnet-predict`` prints:
 
 * ``'draw'``: strokes painted on the image with the foreground, background
   and unknown brushes (:data:`BRUSHES`) over a starting trimap, all unknown
@@ -11,10 +11,10 @@ MattingInputError` whose message ``indexnet-predict`` prints:
 * ``'trimap'``: an uploaded trimap, read as the predictor reads trimaps
   (relabelling warnings included);
 * ``'mask'``: an uploaded mask, made a trimap by the rule of
-  :mod:`indexnet_plugin.apis.mask` with the page's unknown-band width;
+  :mod:`indexnet_plugin.apis.inputs.mask` with the page's unknown-band width;
 * ``'person'``: no upload: the bundled person segmenter's mask
-  (:mod:`indexnet_plugin.apis.auto_mask`, ``indexnet_plugin[auto]``), made a
-  trimap by the same rule, as ``indexnet-predict --auto-mask person`` does.
+  (:mod:`indexnet_plugin.apis.inputs.person`, ``indexnet_plugin[auto]``),
+  made a trimap by the same rule, as ``indexnet-predict --auto-mask person`` does.
 
 Drawing starts from all unknown, from the mask's trimap or from the
 person's (the page's "fill" button).
@@ -30,7 +30,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..apis import MattingInputError, MattingPredictor, load_image
-from ..apis.trimap import BACKGROUND, FOREGROUND, UNKNOWN, quantise_trimap
+from ..apis.inputs.trimap import (BACKGROUND, FOREGROUND, UNKNOWN,
+                                  quantise_trimap)
 
 # Brush name -> its colour on the canvas. The colours are the trimap levels
 # themselves (white, black, grey), as in a trimap file; a painted pixel is

@@ -11,24 +11,20 @@ Nothing here imports Gradio.
 """
 import shutil
 import tempfile
-import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..apis import (MattingInputError, MattingPredictor,
-                    SegmenterNotInstalledError, TrimapRelabelledWarning,
+from ..apis import (BatchPredictionError, MattingInputError,
+                    MattingPredictor, SegmenterNotInstalledError,
                     estimate_foreground, rgba_cutout)
+from ..apis.inference.reading import read_pair
+from ..apis.inputs.images import describe_error
 from ..fileio import write_image_atomically
 from .guides import SOURCES, GuideInputs
-
-# Reading a pair records its warnings through the process-wide warnings
-# state, which threads share: one request reads at a time.
-_READING = threading.Lock()
 
 Progress = Callable[[float, str], None]
 # Gradio copies a request's files into its own cache when the request
@@ -100,7 +96,8 @@ def run(predictor: MattingPredictor,
         MattingResult: Trimap, alpha, colours, warning lines and files.
 
     Raises:
-        RequestError: A bad input, with the command's ``error: ...`` line.
+        RequestError: A bad input or a failed prediction, with the
+            command's ``error: ...`` line.
         ValueError: ``source`` is not a guide source.
     """
     if source not in SOURCES:
@@ -109,29 +106,33 @@ def run(predictor: MattingPredictor,
     uploads = (inputs.image, inputs.trimap, inputs.mask)
     progress(0.05, 'reading the image and the guide')
     try:
-        with _READING, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            image, trimap = SOURCES[source](predictor, inputs)
-        predictor.check_size(image.shape[:2], inputs.image)
+        image, trimap, notes = read_pair(
+            predictor, lambda: SOURCES[source](predictor, inputs),
+            inputs.image)
+        progress(0.15, 'predicting the alpha matte')
+        alpha = predictor.predict_batch([image], [trimap])[0]
     except (MattingInputError, SegmenterNotInstalledError) as error:
         raise RequestError(f'error: {named(str(error), uploads)}') from None
-    notes = [
-        f'warning: {named(str(w.message), uploads)}' for w in caught
-        if issubclass(w.category, TrimapRelabelledWarning)
-    ]
-    tiling = predictor.tiling_note(image.shape[:2], inputs.image)
-    if tiling is not None:
-        notes.append(f'warning: {named(tiling, uploads)}')
-    progress(0.15, 'predicting the alpha matte')
-    alpha = predictor.predict_batch([image], [trimap])[0]
+    except BatchPredictionError as error:
+        line = describe_error(error.errors[0], inputs.image)
+        raise RequestError(f'error: {named(line, uploads)}') from None
     colours = image
     if estimate_colours:
         progress(0.8, 'estimating the foreground colours')
         colours = estimate_foreground(image, alpha)
     progress(0.95, 'writing the PNG files')
+    files = _write_files(out_root, inputs.image.stem, trimap, alpha, colours)
+    return MattingResult(trimap, alpha, colours,
+                         [f'warning: {named(n, uploads)}' for n in notes],
+                         files)
+
+
+def _write_files(out_root: Path, stem: str, trimap: np.ndarray,
+                 alpha: np.ndarray, colours: np.ndarray) -> Dict[str, Path]:
+    """Write a request's PNG files into a new folder of ``out_root``,
+    named as ``indexnet-predict`` names them."""
     _prune(out_root)
     folder = Path(tempfile.mkdtemp(dir=out_root))
-    stem = inputs.image.stem
     pictures = dict(
         alpha=(f'{stem}.png', alpha),
         rgba=(f'{stem}_rgba.png', rgba_cutout(colours, alpha)),
@@ -140,4 +141,4 @@ def run(predictor: MattingPredictor,
     for name, (file_name, picture) in pictures.items():
         files[name] = folder / file_name
         write_image_atomically(picture, files[name])
-    return MattingResult(trimap, alpha, colours, notes, files)
+    return files

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..apis import (MattingInputError, MattingPredictor,
                     SegmenterNotInstalledError)
-from ..apis.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
-from ..apis.visualize import composite
+from ..apis.inputs.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
+from ..apis.cutout.visualize import composite
 from . import cutout
 from .guides import BRUSHES, SOURCES, GuideInputs, brush_colour, start_trimap
 from .matting import MattingResult, RequestError, named, run

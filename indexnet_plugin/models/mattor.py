@@ -8,7 +8,7 @@ proc_trimap='rescale_to_zero_one')``); at test time pixels whose original
 trimap is exactly 255 or 0 are written back as 1 and 0 and every other value
 is predicted. Nothing is relabelled here, so training and ``mim test`` give
 mmedit's numbers on any data; turning a soft or lossy trimap into three
-levels is the job of the predictor (:mod:`indexnet_plugin.apis.trimap`).
+levels is the job of the predictor (:mod:`indexnet_plugin.apis.inputs.trimap`).
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 

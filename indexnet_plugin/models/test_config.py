@@ -6,6 +6,9 @@ from . import original_protocol
 # 'mmedit': resize by test_cfg.resize_method/resize_mode, round; 'original':
 # the authors' demo.py (see original_protocol.py).
 PROTOCOLS = ('mmedit', original_protocol.PROTOCOL)
+# IndexNet's inputs must have sides that are multiples of 32 (five stride-2
+# stages); configs may say otherwise in test_cfg.size_divisor.
+DEFAULT_SIZE_DIVISOR = 32
 RESIZE_MODES = {
     'interp': ('nearest', 'bilinear', 'bicubic', 'area'),
     'pad': ('reflect', 'replicate', 'constant', 'circular'),

@@ -18,7 +18,7 @@ from helpers.images import SIZE, make_pair
 from helpers.models import save_released
 
 from indexnet_plugin.apis import MattingPredictor, MattingSettings
-from indexnet_plugin.apis.onnx_cache import CACHE_ENV
+from indexnet_plugin.apis.runtimes.cache import CACHE_ENV
 
 
 @pytest.fixture(scope='session')

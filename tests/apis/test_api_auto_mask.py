@@ -10,13 +10,14 @@ import pytest
 from helpers.images import sky
 
 from indexnet_plugin.apis import MattingInputError
-from indexnet_plugin.apis.auto_mask import (DEFAULT_MODEL, DEFAULT_THRESHOLD,
-                                            INSTALL_COMMAND, MODELS,
-                                            PersonSegmenter,
-                                            SegmenterNotInstalledError,
-                                            _without_start_up_notes,
-                                            person_mask)
-from indexnet_plugin.apis.mask import default_unknown_width
+from indexnet_plugin.apis.inputs.person import (DEFAULT_MODEL,
+                                                DEFAULT_THRESHOLD,
+                                                INSTALL_COMMAND, MODELS,
+                                                PersonSegmenter,
+                                                SegmenterNotInstalledError,
+                                                _without_start_up_notes,
+                                                person_mask)
+from indexnet_plugin.apis.inputs.mask import default_unknown_width
 
 # Regions of the 512x512 photo (rows, columns), read off the picture: her face
 # and her orange suit; the studio backdrop above her, between her head and

@@ -135,8 +135,20 @@ def test_checkpoint_missing(tmp_path):
 
 def test_checkpoint_not_a_checkpoint(tmp_path):
     (tmp_path / 'x.pth').write_bytes(b'garbage')
-    assert checkpoint_error(tmp_path / 'x.pth').startswith(
+    with pytest.raises(CheckpointError) as error:
+        init_model(None, tmp_path / 'x.pth')
+    assert str(error.value).startswith(
         f"checkpoint '{tmp_path / 'x.pth'}': cannot be read (")
+    assert error.value.__cause__ is not None  # torch's error, for a traceback
+
+
+def test_checkpoint_download_failure_keeps_its_cause(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path))
+    url = 'http://127.0.0.1:1/indexnet.pth'  # port 1: connection refused
+    with pytest.raises(CheckpointError, match='download failed') as error:
+        init_model(None, url)
+    assert isinstance(error.value.__cause__, OSError)
+    assert not (tmp_path / 'checkpoints' / 'indexnet.pth').exists()
 
 
 def test_checkpoint_of_another_architecture(tmp_path, host_model):

@@ -9,8 +9,8 @@ from helpers.cli import run_cli as run
 from helpers.images import make_pair
 
 from indexnet_plugin.apis import estimate_foreground
-from indexnet_plugin.apis.mask import as_mask, mask_to_trimap
-from indexnet_plugin.apis.visualize import preview
+from indexnet_plugin.apis.inputs.mask import as_mask, mask_to_trimap
+from indexnet_plugin.apis.cutout.visualize import preview
 
 
 def disc_mask(height: int, width: int) -> np.ndarray:

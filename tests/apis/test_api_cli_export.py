@@ -10,7 +10,7 @@ import pytest
 from helpers.images import make_pair
 
 from indexnet_plugin.apis import estimate_foreground, init_predictor
-from indexnet_plugin.apis.cli import main
+from indexnet_plugin.apis.cli.predict import main
 
 
 @pytest.fixture

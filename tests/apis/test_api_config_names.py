@@ -11,7 +11,7 @@ from helpers.paths import REPO
 
 from indexnet_plugin.apis import (init_exported_predictor, init_model,
                                   init_predictor)
-from indexnet_plugin.apis.cli import main
+from indexnet_plugin.apis.cli.predict import main
 
 # Derived from the folder, not from the module under test.
 KNOWN_NAMES = ', '.join(

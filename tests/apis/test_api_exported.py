@@ -21,11 +21,12 @@ from helpers.paths import REPO
 from indexnet_plugin import fileio
 from indexnet_plugin.apis import (MattingSettings, init_exported_predictor,
                                   save_openvino)
-from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.export import METADATA_KEY
-from indexnet_plugin.apis.fast import FastPathWarning
-from indexnet_plugin.apis.openvino_network import (DEVICE, compile_config,
-                                                   read_model)
+from indexnet_plugin.apis.cli.predict import main
+from indexnet_plugin.apis.loading.exported import METADATA_KEY
+from indexnet_plugin.apis.runtimes.selection import FastPathWarning
+from indexnet_plugin.apis.runtimes.openvino_network import (DEVICE,
+                                                            compile_config,
+                                                            read_model)
 
 ov = pytest.importorskip('openvino')
 

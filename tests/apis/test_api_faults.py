@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from indexnet_plugin import fileio
-from indexnet_plugin.apis import (BatchPredictionError, MattingInputError,
-                                  cli)
-from indexnet_plugin.apis.cli import main
+from indexnet_plugin.apis import BatchPredictionError, MattingInputError
+from indexnet_plugin.apis.cli import predict as cli
+from indexnet_plugin.apis.cli.predict import main
+from indexnet_plugin.apis.runtimes import selection
 
 STEMS = ('a', 'b', 'c', 'd', 'e', 'f')
 # Sides that are not multiples of 32; 'c' alone has a 96x128 network input.
@@ -219,3 +220,41 @@ def test_missing_openvino_is_one_warning_line(run, capsys, monkeypatch):
     assert lines[1] == (
         'info: network: onnxruntime; whole images up to 2.00 megapixels '
         '(network input), larger ones in tiles of at most 1280x1280')
+
+
+def test_a_bug_in_prediction_is_not_an_image_failure(reference_predictor,
+                                                     pair, monkeypatch):
+    """Only what runtimes raise (RuntimeError, MemoryError, ...) fails one
+    image; a programming error surfaces as itself."""
+    def buggy_network(inputs):
+        raise TypeError('a bug')
+
+    monkeypatch.setattr(reference_predictor, 'network', buggy_network)
+    with pytest.raises(TypeError, match='a bug'):
+        reference_predictor.predict_batch([pair[0]], [pair[1]])
+
+
+def test_a_bug_in_a_fast_variant_is_not_a_fallback(host_model, monkeypatch):
+    def buggy_variant(variant, *args):
+        raise AttributeError(f'a bug in {variant}')
+
+    monkeypatch.setattr(selection, '_build_variant', buggy_variant)
+    with pytest.raises(AttributeError, match='a bug in onnxruntime'):
+        selection.build_fast_network(host_model.backbone,
+                                     backend='onnxruntime')
+
+
+def test_a_runtime_failure_of_a_fast_variant_is_a_fallback(host_model,
+                                                           monkeypatch):
+    def failing_variant(variant, fused, *args):
+        if variant == 'onnxruntime':
+            raise RuntimeError('simulated export failure')
+        return fused
+
+    monkeypatch.setattr(selection, '_build_variant', failing_variant)
+    with pytest.warns(selection.FastPathWarning,
+                      match='onnxruntime failed .simulated export failure.; '
+                      'running torchscript'):
+        fast = selection.build_fast_network(host_model.backbone,
+                                            backend='onnxruntime')
+    assert fast.backend == 'torchscript'

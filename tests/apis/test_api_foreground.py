@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from indexnet_plugin.apis import estimate_foreground
-from indexnet_plugin.apis.foreground import foreground_error, level_sizes
+from indexnet_plugin.apis.cutout.foreground import (foreground_error,
+                                                    level_sizes)
 from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
 
 # The bound of the issue: at most this share of the raw colours' error.

@@ -8,9 +8,9 @@ from helpers.models import host_indexnet, host_test_step_alpha
 from indexnet_plugin.apis import (MattingPredictor, MattingSettings,
                                   build_fast_network, fuse_conv_bn,
                                   init_predictor)
-from indexnet_plugin.apis.tiling import tile_layout
-from indexnet_plugin.apis.onnx_cache import network_key
-from indexnet_plugin.apis.onnx_network import OnnxNetwork
+from indexnet_plugin.apis.inference.tiling import tile_layout
+from indexnet_plugin.apis.runtimes.cache import network_key
+from indexnet_plugin.apis.runtimes.onnxruntime_network import OnnxNetwork
 
 TOLERANCE = 1e-4
 
@@ -88,8 +88,9 @@ def test_fast_network_graph_is_cached_and_repaired(fast_network, host_model,
     path = onnx_cache_dir / f'{network_key(network, 32)}.onnx'
     assert path.is_file()
     with monkeypatch.context() as patch:
-        patch.setattr('indexnet_plugin.apis.onnx_cache.network_to_onnx_bytes',
-                      lambda *args: pytest.fail('exported again'))
+        patch.setattr(
+            'indexnet_plugin.apis.runtimes.cache.network_to_onnx_bytes',
+            lambda *args: pytest.fail('exported again'))
         assert build_fast_network(
             host_model.backbone,
             backend='onnxruntime').backend == 'onnxruntime'

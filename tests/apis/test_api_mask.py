@@ -5,9 +5,9 @@ import pytest
 from helpers.images import SIZE, make_pair
 
 from indexnet_plugin.apis import MattingInputError
-from indexnet_plugin.apis.mask import (MIN_UNKNOWN_WIDTH, as_mask,
-                                       default_unknown_width, load_mask,
-                                       load_mask_pair, mask_to_trimap)
+from indexnet_plugin.apis.inputs.mask import (MIN_UNKNOWN_WIDTH, as_mask,
+                                              default_unknown_width, load_mask,
+                                              load_mask_pair, mask_to_trimap)
 
 
 

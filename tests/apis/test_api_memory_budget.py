@@ -1,5 +1,5 @@
-"""Whole image or tiles from the memory budget (apis/memory.py), and the
-one line each tiled image gets. The decision needs no big network: a
+"""Whole image or tiles from the memory budget (apis/inference/memory.py),
+and the one line each tiled image gets. The decision needs no big network: a
 pixel-wise stand-in network makes tiled and whole results identical, so the
 plumbing is checked exactly; the tiling error of the real network is
 tests/apis/test_api_inference.py's and bench/bench_tiling.py's."""
@@ -11,9 +11,10 @@ import pytest
 import torch
 from helpers.images import SIZE, make_pair
 
-from indexnet_plugin.apis import MattingPredictor, MattingSettings, memory
-from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.memory import GB, TiledInferenceWarning
+from indexnet_plugin.apis import MattingPredictor, MattingSettings
+from indexnet_plugin.apis.inference import memory
+from indexnet_plugin.apis.cli.predict import main
+from indexnet_plugin.apis.inference.memory import GB, TiledInferenceWarning
 
 # The released model's test-time settings (the indexnet_mobv2 config).
 SETTINGS = MattingSettings((123.675, 116.28, 103.53), (58.395, 57.12, 57.375),

@@ -3,9 +3,10 @@ import torch
 import torch.nn as nn
 import pytest
 
-from indexnet_plugin.apis import onnx_cache
-from indexnet_plugin.apis.onnx_cache import (CACHE_ENV, cached_onnx,
-                                             default_cache_dir, network_key)
+from indexnet_plugin.apis.runtimes import cache as onnx_cache
+from indexnet_plugin.apis.runtimes.cache import (CACHE_ENV, cached_onnx,
+                                                 default_cache_dir,
+                                                 network_key)
 
 
 @pytest.fixture

@@ -15,14 +15,17 @@ from helpers.models import host_test_step_alpha
 
 from indexnet_plugin.apis import (MattingPredictor, MattingSettings,
                                   init_predictor)
-from indexnet_plugin.apis import fast
-from indexnet_plugin.apis.fast import (ALPHA_TOLERANCE, FastPathWarning,
-                                       build_fast_network, check_input,
-                                       differing_pixels, fuse_conv_bn,
-                                       variants)
-from indexnet_plugin.apis.onnx_cache import cache_entry
-from indexnet_plugin.apis.openvino_network import (OpenVinoNetwork,
-                                                   ir_suffixes)
+from indexnet_plugin.apis.runtimes import selection as fast
+from indexnet_plugin.apis.runtimes.fusion import fuse_conv_bn
+from indexnet_plugin.apis.runtimes.selection import (ALPHA_TOLERANCE,
+                                                     FastPathWarning,
+                                                     build_fast_network,
+                                                     check_input,
+                                                     differing_pixels,
+                                                     variants)
+from indexnet_plugin.apis.runtimes.cache import cache_entry
+from indexnet_plugin.apis.runtimes.openvino_network import (OpenVinoNetwork,
+                                                            ir_suffixes)
 
 openvino = pytest.importorskip('openvino')
 
@@ -36,7 +39,7 @@ def openvino_network(host_model):
 
 
 class logging_captured:
-    """The messages fast.py logs inside a ``with`` block."""
+    """The messages runtimes/selection.py logs inside a ``with`` block."""
 
     def __enter__(self):
         self.records = []
@@ -93,8 +96,9 @@ def test_converted_model_is_cached_and_repaired(openvino_network,
 
     def build_from_cache():
         with monkeypatch.context() as patch:
-            patch.setattr('indexnet_plugin.apis.openvino_network.read_model',
-                          lambda *args: pytest.fail('converted again'))
+            patch.setattr(
+                'indexnet_plugin.apis.runtimes.openvino_network.read_model',
+                lambda *args: pytest.fail('converted again'))
             return build_fast_network(host_model.backbone)
 
     assert build_from_cache().backend == 'openvino'

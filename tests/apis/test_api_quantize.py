@@ -23,13 +23,16 @@ from helpers.paths import REPO
 from mmengine.config import Config
 
 from indexnet_plugin.apis import MattingSettings, init_exported_predictor
-from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.quantize import (FP32_PARTS, MattingSample,
-                                           compile_for_cpu, fp32_patterns,
-                                           int8_share, pipeline_samples,
-                                           quantize_network,
-                                           quantize_within_bound,
-                                           to_openvino, training_crops)
+from indexnet_plugin.apis.cli.predict import main
+from indexnet_plugin.apis.convert.calibration import (MattingSample,
+                                                      pipeline_samples,
+                                                      training_crops)
+from indexnet_plugin.apis.convert.quantize import (FP32_PARTS, compile_for_cpu,
+                                                   fp32_patterns,
+                                                   quantize_network,
+                                                   quantize_within_bound)
+from indexnet_plugin.apis.convert.export import openvino_model
+from indexnet_plugin.apis.runtimes.openvino_network import int8_share
 
 pytest.importorskip('nncf')
 ov = pytest.importorskip('openvino')
@@ -141,7 +144,7 @@ def test_a_miss_falls_back_to_fp32_index_blocks(host_model, demo_config):
     the second with exactly the index blocks' convolutions fp32."""
     crops = training_crops(demo_config, 3)
     settings = MattingSettings.from_model(host_model)
-    fp32 = compile_for_cpu(to_openvino(host_model))
+    fp32 = compile_for_cpu(openvino_model(host_model)[0])
     own = []
     for crop in crops:
         output = torch.from_numpy(fp32(crop.network_input(settings))[0][0])

@@ -9,9 +9,9 @@ import pytest
 from helpers.images import make_pair
 
 from indexnet_plugin.apis import MattingInputError, load_pair, load_trimap
-from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.io import TrimapRelabelledWarning
-from indexnet_plugin.apis.trimap import quantise_trimap
+from indexnet_plugin.apis.cli.predict import main
+from indexnet_plugin.apis.inputs.images import TrimapRelabelledWarning
+from indexnet_plugin.apis.inputs.trimap import quantise_trimap
 
 RULE = 'below 64 -> 0, 192 and above -> 255, the rest -> 128'
 

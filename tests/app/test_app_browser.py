@@ -26,7 +26,8 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from helpers.images import astronaut  # noqa: E402
 
-from indexnet_plugin.apis.mask import as_mask, mask_to_trimap  # noqa: E402
+from indexnet_plugin.apis.inputs.mask import as_mask  # noqa: E402
+from indexnet_plugin.apis.inputs.mask import mask_to_trimap  # noqa: E402
 from indexnet_plugin.app.page import FILLED  # noqa: E402
 
 GRADIO_MAJOR = int(gradio.__version__.split('.')[0])

@@ -9,12 +9,13 @@ from helpers.images import astronaut, sky
 
 from indexnet_plugin.apis import (MattingInputError, MattingPredictor,
                                   MattingSettings, init_predictor)
-from indexnet_plugin.apis.auto_mask import INSTALL_COMMAND
-from indexnet_plugin.apis.memory import GB
-from indexnet_plugin.apis.visualize import composite
+from indexnet_plugin.apis.inputs.person import INSTALL_COMMAND
+from indexnet_plugin.apis.inference.memory import GB
+from indexnet_plugin.apis.cutout.visualize import composite
 from indexnet_plugin.app import cutout
+from indexnet_plugin.app import cli as app_cli
 from indexnet_plugin.app.cli import (MAX_AUTO_CONCURRENCY, concurrency_within,
-                                     parse_args)
+                                     parse_args, patient_local_check)
 from indexnet_plugin.app.guides import BRUSHES, GuideInputs, paint
 from indexnet_plugin.app.matting import RequestError, named, run
 
@@ -108,6 +109,44 @@ def test_auto_concurrency_follows_the_budget():
     assert parse_args(['--checkpoint', 'c']).host == '127.0.0.1'
     with pytest.raises(SystemExit):
         parse_args(['--checkpoint', 'c', '--concurrency', '0'])
+
+
+def test_failed_prediction_is_the_commands_error_line(inputs, tmp_path):
+    predictor = init_predictor(fast=False)
+
+    def failing_network(batch):
+        raise RuntimeError('simulated failure')
+
+    predictor.network = failing_network
+    with pytest.raises(RequestError) as error:
+        run(predictor, 'trimap',
+            GuideInputs(inputs / 'image.png', trimap=inputs / 'trimap.png'),
+            tmp_path)
+    assert str(error.value) == (
+        "error: image 'image.png': RuntimeError: simulated failure")
+
+
+@pytest.mark.parametrize('answers_after', [3, None])
+def test_local_check_waits_between_tries(monkeypatch, answers_after):
+    from gradio import networking
+    tries = []
+
+    def refused_at_first(url):
+        tries.append(url)
+        return answers_after is not None and len(tries) >= answers_after
+
+    monkeypatch.setattr(networking, 'url_ok', refused_at_first)
+    monkeypatch.setattr(app_cli, 'LOCAL_CHECK_TIMEOUT', 1.0)
+    monkeypatch.setattr(app_cli, 'LOCAL_CHECK_INTERVAL', 0.25)
+    patient_local_check()
+    assert networking.url_ok('http://127.0.0.1:1/') is (
+        answers_after is not None)
+    # Without the pause a refused server is asked thousands of times a
+    # second; with it, at most once per interval (fewer on a slow machine).
+    if answers_after is None:
+        assert 2 <= len(tries) <= 4
+    else:
+        assert len(tries) == answers_after
 
 
 class TestPersonGuide:

@@ -5,7 +5,7 @@ from typing import Sequence, Union
 import cv2
 import numpy as np
 
-from indexnet_plugin.apis.cli import main
+from indexnet_plugin.apis.cli.predict import main
 
 
 def run_cli(args: Sequence[Union[str, Path]], checkpoint: Path, out: Path,

@@ -34,7 +34,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 from torch import nn
 
-from indexnet_plugin.apis.cli import main as indexnet_predict
+from indexnet_plugin.apis.cli.predict import main as indexnet_predict
 from indexnet_plugin.models import MattorPreprocessor
 from indexnet_plugin.testing import randomise_weights
 

@@ -44,7 +44,8 @@ def test_portrait_figure_shows_the_automatic_trimap_alpha_and_cut_out():
     regions are the segmenter's (the face is foreground, the backdrop
     background), whatever the weights do in the band."""
     from indexnet_plugin.apis import init_predictor
-    from indexnet_plugin.apis.visualize import CHECKER_SHADES, PREVIEW_HEIGHT
+    from indexnet_plugin.apis.cutout.visualize import (CHECKER_SHADES,
+                                                       PREVIEW_HEIGHT)
     tool = load_tool()
     figure = tool.make_portrait_figure(init_predictor(fast=False))
     side = PREVIEW_HEIGHT  # the 512x512 photo scaled to 480 rows

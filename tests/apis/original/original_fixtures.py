@@ -42,8 +42,7 @@ import pytest
 import torch
 from helpers.paths import REPO
 
-from indexnet_plugin.apis.original_checkpoint import \
-    convert_original_checkpoint
+from indexnet_plugin.apis import convert_original_checkpoint
 
 FIXTURES = Path(__file__).parent / 'fixtures'
 CONFIG = str(REPO / 'configs' / 'indexnet_mobv2_original.py')

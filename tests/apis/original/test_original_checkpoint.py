@@ -18,8 +18,8 @@ from original_fixtures import (  # noqa: F401
     converted_file, original_file, original_state)
 
 from indexnet_plugin.apis import CheckpointError, init_model, init_predictor
-from indexnet_plugin.apis.cli import main
-from indexnet_plugin.apis.original_checkpoint import (
+from indexnet_plugin.apis.cli.predict import main
+from indexnet_plugin.apis.convert.original_checkpoint import (
     MAPPING_VERSION, ORIGINAL_CHECKPOINT_GLOBALS, convert_original_checkpoint)
 from indexnet_plugin.models.original_keys import module_pairs
 

@@ -21,8 +21,8 @@ the image's size. The rule from confidence to trimap:
    of the pixels, and the person covers 55.2, 54.5 and 53.2 % of the frame
    at thresholds 0.3, 0.5 and 0.7: the threshold moves the outline little.
 2. No pixel at the threshold is "no person found"; every pixel at it is a
-   person without background. Both are refused (:class:`.io.MattingInputError`
-   naming the image), as :mod:`.mask` refuses a mask with no object or no
+   person without background. Both are refused
+   (:class:`.images.MattingInputError` naming the image), as :mod:`.mask` refuses a mask with no object or no
    background.
 3. The binary mask becomes a trimap by :func:`.mask.mask_to_trimap`: an
    unknown band of ``unknown_width`` pixels on each side of the outline (by
@@ -48,7 +48,7 @@ from typing import Iterator, Optional, Tuple
 import cv2
 import numpy as np
 
-from .io import ArrayOrPath, MattingInputError, describe_source, load_image
+from .images import ArrayOrPath, MattingInputError, describe_source, load_image
 from .mask import check_unknown_width, mask_to_trimap
 
 # What ``auto_mask`` / ``--auto-mask`` accept: the objects a bundled
@@ -205,7 +205,7 @@ class PersonSegmenter:
         """Confidence that each pixel shows a person.
 
         Args:
-            image: BGR ``uint8`` (H, W, 3), see :func:`.io.as_image`.
+            image: BGR ``uint8`` (H, W, 3), see :func:`.images.as_image`.
 
         Returns:
             np.ndarray: ``float32`` (H, W) in [0, 1].
@@ -249,7 +249,7 @@ class PersonSegmenter:
         """Load an image and make the trimap of the person in it.
 
         Args:
-            image: Image path or array, see :func:`.io.as_image`.
+            image: Image path or array, see :func:`.images.as_image`.
             unknown_width: See :func:`.mask.mask_to_trimap`.
 
         Returns:

@@ -22,7 +22,7 @@ turns it into a trimap by this rule:
 
 A mask without object or without background cannot be made a trimap and is
 refused, as is a mask of another size than its image; every message names
-the file (or ``mask array``), like :mod:`.io`'s.
+the file (or ``mask array``), like :mod:`.images`'s.
 """
 from pathlib import Path
 from typing import Optional, Tuple
@@ -30,7 +30,7 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from .io import (ArrayOrPath, MattingInputError, decode_file,
+from .images import (ArrayOrPath, MattingInputError, decode_file,
                  describe_source, grey_channel, load_image)
 from .trimap import BACKGROUND, FOREGROUND, UNKNOWN
 
@@ -149,7 +149,7 @@ def load_mask_pair(
     """Load an image and its mask, and make the trimap.
 
     Args:
-        image: Image path or array, see :func:`.io.as_image`.
+        image: Image path or array, see :func:`.images.as_image`.
         mask: Mask path or array, see :func:`as_mask`.
         unknown_width: See :func:`mask_to_trimap`.
 

@@ -1,4 +1,4 @@
-"""Reading and validating the inputs of inference: images, trimaps, folders.
+"""Reading and validating the inputs of inference: images and trimaps.
 
 Conventions (the same for files and for arrays handed to the API):
 
@@ -26,7 +26,7 @@ Every problem raises :class:`MattingInputError` whose message names the file
 """
 import warnings
 from pathlib import Path
-from typing import List, Tuple, Union
+from typing import Tuple, Union
 
 import cv2
 import numpy as np
@@ -36,7 +36,6 @@ from .trimap import (BACKGROUND, FOREGROUND, RULE, UNKNOWN,
 
 ArrayOrPath = Union[np.ndarray, str, Path]
 
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 TRIMAP_VALUES = (BACKGROUND, UNKNOWN, FOREGROUND)
 MAX_NON_TRIMAP_FRACTION = 0.01  # strict reading
 # Relabelling touches region borders (JPEG ringing, soft brush edges); when
@@ -53,8 +52,19 @@ class MattingInputError(ValueError):
     """An input file or array that cannot be used for matting."""
 
 
-class TrimapRelabelledWarning(UserWarning):
+class InputWarning(UserWarning):
+    """An input was used, but not as given; reported per image."""
+
+
+class TrimapRelabelledWarning(InputWarning):
     """A trimap had values other than 0, 128 and 255 and was relabelled."""
+
+
+# What reading one input may raise that is the input's fault or the
+# machine's, not a bug: reported per image while the others go on.
+# (RuntimeError: MediaPipe's segmenter.)
+READ_ERRORS = (MattingInputError, OSError, MemoryError, RuntimeError,
+               cv2.error)
 
 
 def _is_truncated(data: bytes) -> bool:
@@ -296,60 +306,3 @@ def describe_error(error: Exception, source: ArrayOrPath) -> str:
     else:
         cause = f'{type(error).__name__}: {error}'
     return f"{describe_source(source, 'image')}: {cause}"
-
-
-def find_pairs(image_dir: Union[str, Path],
-               trimap_dir: Union[str, Path],
-               what: str = 'trimap'
-               ) -> Tuple[List[Tuple[Path, Path]], List[str]]:
-    """Match images and trimaps of two folders by file stem.
-
-    ``images/cat.jpg`` pairs with ``trimaps/cat.png`` (any of
-    :data:`IMAGE_SUFFIXES`, case-insensitive); sub-folders are not searched.
-
-    Args:
-        image_dir: Folder of images.
-        trimap_dir: Folder of trimaps (or masks).
-        what: How messages name the second folder's files (``'mask'``).
-
-    Returns:
-        tuple[list, list]: The (image, trimap) path pairs sorted by image
-        name, and one message per image without a unique trimap.
-
-    Raises:
-        MattingInputError: A folder is missing or holds no images.
-    """
-    image_dir, trimap_dir = Path(image_dir), Path(trimap_dir)
-    images = list_images(image_dir, 'image folder')
-    trimaps = {}
-    for path in list_images(trimap_dir, f'{what} folder'):
-        trimaps.setdefault(path.stem, []).append(path)
-    pairs, problems = [], []
-    for image in images:
-        candidates = trimaps.get(image.stem, [])
-        if len(candidates) == 1:
-            pairs.append((image, candidates[0]))
-        elif not candidates:
-            problems.append(f"image '{image}': no {what} named "
-                            f"'{image.stem}.*' in '{trimap_dir}'")
-        else:
-            names = ', '.join(p.name for p in candidates)
-            problems.append(f"image '{image}': several {what}s match "
-                            f"({names}) in '{trimap_dir}'")
-    return pairs, problems
-
-
-def list_images(folder: Union[str, Path],
-                what: str = 'image folder') -> List[Path]:
-    """List the image files of a folder (:data:`IMAGE_SUFFIXES`, sorted),
-    refusing a missing or empty one."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise MattingInputError(f"{what} '{folder}': not a folder")
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        suffixes = ', '.join(IMAGE_SUFFIXES)
-        raise MattingInputError(
-            f"{what} '{folder}': contains no images ({suffixes})")
-    return files

@@ -26,11 +26,11 @@ from typing import Dict, Mapping, Union
 import numpy as np
 import torch
 
-from ..fileio import write_atomically
-from ..models.original_keys import is_original_state, module_pairs, rename_key
-from .builder import init_model
-from .checkpoint import (CheckpointError, example_keys, mismatch_report,
-                         read_checkpoint)
+from ...fileio import write_atomically
+from ...models.original_keys import is_original_state, module_pairs, rename_key
+from ..loading.builder import init_model
+from ..loading.checkpoint import (CheckpointError, example_keys,
+                                  mismatch_report, read_checkpoint)
 
 # Bump when the key mapping changes; stored in the converted file's meta.
 MAPPING_VERSION = 1

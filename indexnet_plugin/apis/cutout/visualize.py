@@ -15,7 +15,7 @@ def rgba_cutout(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
     Args:
         colours: BGR ``uint8`` colours (H, W, 3): the estimated foreground
-            (:func:`~indexnet_plugin.apis.foreground.estimate_foreground`)
+            (:func:`~.foreground.estimate_foreground`)
             or the image itself.
         alpha: ``uint8`` alpha (H, W).
 

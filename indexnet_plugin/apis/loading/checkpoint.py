@@ -4,15 +4,16 @@ One reader (:func:`read_checkpoint`: local or http(s), ``weights_only=True``,
 ``module.`` prefixes removed) and one key-mismatch report
 (:func:`mismatch_report`) serve both the released-format loader
 (:func:`load_weights`) and the converter of the authors' file
-(:mod:`.original_checkpoint`).
+(:mod:`~indexnet_plugin.apis.convert.original_checkpoint`).
 """
+import http.client
 import re
 from pathlib import Path
 from typing import Dict, Sequence, Tuple, Union
 
 import torch
 
-from ..models.original_keys import is_original_state
+from ...models.original_keys import is_original_state
 
 # Keys named in a message before '...'.
 EXAMPLE_KEYS = 3
@@ -48,22 +49,30 @@ def read_checkpoint(checkpoint: Union[str, Path]) -> Dict[str, torch.Tensor]:
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 torch.hub.download_url_to_file(source, str(path))
-            except Exception as error:
+            # URLError and HTTPError are OSErrors; ValueError: a malformed
+            # URL; HTTPException: a connection cut mid-file.
+            except (OSError, ValueError, http.client.HTTPException) as error:
                 raise CheckpointError(
-                    f"checkpoint '{source}': download failed ({error})")
+                    f"checkpoint '{source}': download failed ({error})"
+                ) from error
     else:
         path = Path(source)
         if not path.is_file():
             raise CheckpointError(f"checkpoint '{source}': file not found")
     try:
         loaded = torch.load(path, map_location='cpu', weights_only=True)
+    # Any type: torch.load raises what its parsers meet (measured on
+    # torch 2.14: IndexError for random bytes, KeyError for text, EOFError
+    # for an empty file, RuntimeError for a truncated zip, UnpicklingError
+    # for a refused global).
     except Exception as error:
         # torch's weights_only refusal starts with advice; name the global.
         found = re.search(r'WeightsUnpickler error: ([^.\n]*)', str(error))
         reason = found.group(1) if found else (str(error).strip().splitlines()
                                                or [''])[0]
         raise CheckpointError(f"checkpoint '{source}': cannot be read "
-                              f'({type(error).__name__}: {reason})')
+                              f'({type(error).__name__}: {reason})'
+                              ) from error
     state = loaded.get('state_dict', loaded) if isinstance(loaded,
                                                            dict) else None
     if not isinstance(state, dict) or not all(

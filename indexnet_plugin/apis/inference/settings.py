@@ -13,15 +13,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..models import original_protocol
-from ..models.test_config import PROTOCOLS
+from ...models import original_protocol
+from ...models.test_config import DEFAULT_SIZE_DIVISOR, PROTOCOLS
 
 RESIZE_METHODS = ('interp', 'pad')
 # Divisors of the 0-255 trimap; a division (not a product) like mmedit's.
 TRIMAP_DIVISORS = {'rescale_to_zero_one': 255.0, 'as_is': 1.0}
-# IndexNet's inputs must have sides that are multiples of 32 (five stride-2
-# stages); configs may say otherwise in test_cfg.size_divisor.
-DEFAULT_SIZE_DIVISOR = 32
 
 
 @dataclasses.dataclass(frozen=True)

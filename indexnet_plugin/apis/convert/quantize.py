@@ -1,11 +1,8 @@
 """Post-training int8 quantization of a mattor's network with NNCF.
 
 The fused network (batch norms folded, as the fast path runs it) is
-converted to an OpenVINO model and quantized by NNCF on training crops: the
-config's own training pipeline (random crops around the unknown region,
-trimaps generated from the alpha, flips) stopped before packing, so the
-calibration inputs are what the network was trained on, normalised as the
-predictor normalises a photo.
+converted to an OpenVINO model and quantized by NNCF on training crops
+(:mod:`.calibration`), normalised as the predictor normalises a photo.
 
 Which layers stay fp32 is measured, not assumed: the validation crops
 (other random crops of the training images) score each attempt of
@@ -22,22 +19,16 @@ alternative.
 int8 stays a file the user makes (``tools/quantize.py``) and chooses
 (``indexnet-predict --model-file``); the fast path never quantizes.
 """
-import copy
-import random
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from tqdm import tqdm
 
-from ..registry import DATASETS, SCOPE
-from .exported import OPENVINO_INT8_TYPES
-from .fast import fuse_conv_bn
-from .onnx_network import network_to_onnx_bytes
-from .settings import MattingSettings
+from ..inference.settings import MattingSettings
+from ..runtimes.openvino_network import DEVICE, compile_config
+from .calibration import MattingSample
+from .export import openvino_model
 
 # Parts of the fused graph that can stay fp32, as patterns of OpenVINO node
 # names (which follow the PyTorch module paths of the ONNX export).
@@ -52,102 +43,12 @@ FP32_PARTS: Dict[str, Tuple[str, ...]] = {
 # make-demo model 2.2-2.4x fp32 OpenVINO's speed at 1024x1024, SAD -0.5 %),
 # then the index blocks fp32 (1.75x, SAD -0.45 %).
 FALLBACK_FP32_PARTS: Tuple[Tuple[str, ...], ...] = ((), ('index_blocks', ))
-# What NNCF puts between 8-bit weights and the convolution using them.
-DEQUANTIZATION_OPS = frozenset(
-    {'Convert', 'Subtract', 'Multiply', 'Reshape', 'Unsqueeze'})
 DEFAULT_CROPS = 300
 # Calibration statistics are taken on this many crops at most (NNCF's
 # subset_size); more crops only lengthen the run.
 MAX_SUBSET = 300
 # Relative SAD increase accepted on the validation crops (1 %).
 DEFAULT_MAX_SAD_INCREASE = 0.01
-
-
-class MattingSample:
-    """A BGR image (H, W, 3), its trimap and alpha (H, W), all uint8, as a
-    dataset pipeline produces them before packing."""
-
-    def __init__(self, image: np.ndarray, trimap: np.ndarray,
-                 alpha: np.ndarray):
-        self.image = image
-        self.trimap = trimap
-        self.alpha = alpha
-
-    def network_input(self, settings: MattingSettings) -> np.ndarray:
-        """(1, 4, H', W') float32 input, made as the predictor makes one."""
-        return settings.to_network_input(self.image, self.trimap,
-                                         torch.device('cpu')).numpy()
-
-
-def _grey(array: np.ndarray) -> np.ndarray:
-    """(H, W) from a pipeline's (H, W) or (H, W, 1) single-channel array."""
-    return array[..., 0] if array.ndim == 3 else array
-
-
-def pipeline_samples(dataset_cfg: dict,
-                     count: Optional[int] = None,
-                     progress: Optional[str] = None) -> List[MattingSample]:
-    """Samples of a dataset config, through its pipeline up to (not
-    including) the final packing transform.
-
-    Args:
-        dataset_cfg: A dataset config, e.g. ``config.train_dataloader.dataset``.
-        count: Number of samples (the dataset's samples in turn, each
-            several times for more samples than the dataset has: a training
-            pipeline's crops are random); ``None`` takes each sample once.
-        progress: Label of a progress bar; ``None`` shows none.
-
-    Returns:
-        list[MattingSample]: The samples.
-
-    Raises:
-        FileNotFoundError: The dataset's annotation file is missing.
-        ValueError: ``count`` < 1, a pipeline that does not end with a
-            packing transform or does not produce ``merged``, ``trimap``
-            and ``alpha``, or an empty dataset.
-    """
-    if count is not None and count < 1:
-        raise ValueError(f'count must be at least 1, got {count}')
-    dataset_cfg = copy.deepcopy(dataset_cfg)
-    pipeline = list(dataset_cfg['pipeline'])
-    if not pipeline or not str(pipeline[-1]['type']).endswith('PackInputs'):
-        raise ValueError('the pipeline must end with PackInputs, got '
-                         f'{pipeline[-1]["type"] if pipeline else None!r}')
-    dataset_cfg['pipeline'] = pipeline[:-1]
-    try:
-        with DefaultScope.overwrite_default_scope(SCOPE):
-            dataset = DATASETS.build(dataset_cfg)
-    except FileNotFoundError as error:
-        raise FileNotFoundError(
-            f'{error} (data_root {dataset_cfg.get("data_root")!r}: set the '
-            "dataset's data_root)") from error
-    if len(dataset) == 0:
-        raise ValueError(f'the dataset in {dataset_cfg.get("data_root")!r} '
-                         'is empty')
-    samples = []
-    for index in tqdm(range(len(dataset) if count is None else count),
-                      desc=progress, disable=progress is None):
-        results = dataset[index % len(dataset)]
-        missing = {'merged', 'trimap', 'alpha'} - set(results)
-        if missing:
-            raise ValueError(f'the pipeline does not produce {sorted(missing)}')
-        samples.append(MattingSample(results['merged'],
-                                     _grey(results['trimap']),
-                                     _grey(results['alpha'])))
-    return samples
-
-
-def training_crops(config: Config,
-                   count: int,
-                   seed: int = 0,
-                   progress: Optional[str] = None) -> List[MattingSample]:
-    """``count`` crops of a config's training set by its training pipeline
-    (see :func:`pipeline_samples`), with the random crops and flips seeded.
-    """
-    # The transforms draw from Python's and NumPy's global generators.
-    random.seed(seed)
-    np.random.seed(seed)
-    return pipeline_samples(config.train_dataloader.dataset, count, progress)
 
 
 def fp32_patterns(parts: Sequence[str]) -> List[str]:
@@ -163,41 +64,11 @@ def fp32_patterns(parts: Sequence[str]) -> List[str]:
     return [pattern for part in parts for pattern in FP32_PARTS[part]]
 
 
-def to_openvino(model: nn.Module):
-    """The mattor's fused network as an fp32 ``openvino.Model``."""
-    from .openvino_network import read_model
-    settings = MattingSettings.from_model(model)
-    network = fuse_conv_bn(model.backbone).cpu()
-    return read_model(network_to_onnx_bytes(network, settings.size_divisor))
-
-
 def compile_for_cpu(ov_model):
     """``openvino.CompiledModel`` of a model, with the fast path's settings
     (fp32 arithmetic where a layer is not int8)."""
     import openvino
-    from .openvino_network import DEVICE, compile_config
     return openvino.Core().compile_model(ov_model, DEVICE, compile_config())
-
-
-def _int8_weights(convolution) -> bool:
-    """Whether a convolution's weights are quantized: they come from a
-    FakeQuantize (in memory) or an 8-bit constant (in a saved IR) through
-    NNCF's dequantization (Convert, Subtract, Multiply, Reshape)."""
-    node = convolution.input_value(1).get_node()
-    while node.get_type_name() in DEQUANTIZATION_OPS:
-        node = node.input_value(0).get_node()
-    return node.get_type_name() == 'FakeQuantize' or (
-        node.get_type_name() == 'Constant' and
-        node.get_element_type().get_type_name() in OPENVINO_INT8_TYPES)
-
-
-def int8_share(ov_model) -> Tuple[int, int]:
-    """(int8, all) convolutions of an ``openvino.Model``."""
-    convolutions = [
-        op for op in ov_model.get_ops()
-        if op.get_type_name() in ('Convolution', 'GroupConvolution')
-    ]
-    return sum(map(_int8_weights, convolutions)), len(convolutions)
 
 
 def crop_sad(compiled, crop: MattingSample,
@@ -266,9 +137,8 @@ def quantize_within_bound(
         raise ValueError('no validation crops')
     if not fallbacks:
         raise ValueError('no sets of parts to keep fp32')
-    settings = MattingSettings.from_model(model)
     # One ONNX export and conversion (seconds) serves every attempt.
-    fp32_model = to_openvino(model)
+    fp32_model, settings = openvino_model(model)
     fp32_sad = mean_sad(fp32_model, validation, settings)
     attempts = []
     for parts in fallbacks:
@@ -302,7 +172,7 @@ def quantize_network(model: nn.Module,
     Returns:
         openvino.Model: The quantized model (fake-quantize nodes that
         OpenVINO runs as int8 arithmetic); save it with
-        :func:`~indexnet_plugin.apis.export.save_openvino`.
+        :func:`~indexnet_plugin.apis.convert.export.save_openvino`.
 
     Raises:
         ImportError: NNCF is not installed.
@@ -311,8 +181,7 @@ def quantize_network(model: nn.Module,
         nncf.ValidationError: A part that matches no node of this network
             (another architecture than IndexNet's).
     """
-    return _quantize_converted(to_openvino(model),
-                               MattingSettings.from_model(model), calibration,
+    return _quantize_converted(*openvino_model(model), calibration,
                                keep_fp32, validation, max_sad_increase)
 
 

@@ -5,34 +5,45 @@ trimap in, (N, 1, H, W) raw alpha out -- with dynamic N, H and W (H and W
 multiples of the size divisor, 32 for IndexNet), batch norms folded. The
 pre- and post-processing (normalise, resize or pad to a multiple of 32,
 restore the size, clamp, trimap write-back) stays in
-:class:`~indexnet_plugin.apis.predictor.MattingPredictor`, which runs the
-same code around an exported network as around the PyTorch one; its
-settings are stored in the file (:data:`METADATA_KEY`: the ONNX metadata or
-the IR's ``rt_info``), so :func:`~.exported.init_exported_predictor` needs
-nothing but the file: an ``.onnx`` from :func:`export_onnx`, an ``.xml``
-(with its ``.bin``) from :func:`export_openvino` or an int8 one from
-``tools/quantize.py`` (:func:`save_openvino`).
+:class:`~indexnet_plugin.apis.inference.predictor.MattingPredictor`, which
+runs the same code around an exported network as around the PyTorch one;
+its settings are stored in the file (under
+:data:`~indexnet_plugin.apis.loading.exported.METADATA_KEY`), so
+:func:`~indexnet_plugin.apis.loading.exported.init_exported_predictor`
+needs nothing but the file: an ``.onnx`` from :func:`export_onnx`, an
+``.xml`` (with its ``.bin``) from :func:`export_openvino` or an int8 one
+from ``tools/quantize.py`` (:func:`save_openvino`).
 """
-import io
 from pathlib import Path
-from typing import Union
+from typing import Tuple, Union
 
 import torch.nn as nn
 
-from ..fileio import staged_files, write_atomically
-from .fast import fuse_conv_bn
-from .onnx_network import (DEFAULT_OPSET, network_to_onnx,
-                           network_to_onnx_bytes)
-from .openvino_network import read_model
-from .settings import MattingSettings
+from ...fileio import staged_files, write_atomically
+from ..inference.settings import MattingSettings
+from ..loading.exported import METADATA_KEY
+from ..runtimes.fusion import fuse_conv_bn
+from ..runtimes.onnx_graph import DEFAULT_OPSET, network_to_onnx_bytes
+from ..runtimes.openvino_network import read_model
 
-METADATA_KEY = 'indexnet_plugin.settings'
-# Where each kind of file comes from, for the messages about one.
-WRITERS = {
-    '.onnx': 'tools/export_onnx.py or indexnet_plugin.apis.export_onnx',
-    '.xml': 'tools/export_onnx.py --format openvino, tools/quantize.py or '
-    'indexnet_plugin.apis.export_openvino',
-}
+
+def fused_network(model: nn.Module) -> Tuple[nn.Module, MattingSettings]:
+    """A mattor's network with its batch norms folded, on the CPU, and the
+    settings the predictor runs around it.
+
+    Args:
+        model: A mattor (see :func:`~indexnet_plugin.apis.init_model`).
+    """
+    return (fuse_conv_bn(model.backbone).cpu(),
+            MattingSettings.from_model(model))
+
+
+def openvino_model(model: nn.Module) -> Tuple[object, MattingSettings]:
+    """A mattor's fused network as an fp32 ``openvino.Model`` (through its
+    ONNX graph), and its settings."""
+    network, settings = fused_network(model)
+    graph = network_to_onnx_bytes(network, settings.size_divisor)
+    return read_model(graph), settings
 
 
 def export_onnx(model: nn.Module,
@@ -49,11 +60,9 @@ def export_onnx(model: nn.Module,
         Path: The written file.
     """
     import onnx
-    settings = MattingSettings.from_model(model)
-    network = fuse_conv_bn(model.backbone).cpu()
-    buffer = io.BytesIO()
-    network_to_onnx(network, buffer, opset, settings.size_divisor)
-    graph = onnx.load_from_string(buffer.getvalue())
+    network, settings = fused_network(model)
+    graph = onnx.load_from_string(
+        network_to_onnx_bytes(network, settings.size_divisor, opset))
     entry = graph.metadata_props.add()
     entry.key = METADATA_KEY
     entry.value = settings.to_json()
@@ -113,7 +122,4 @@ def export_openvino(model: nn.Module, path: Union[str, Path]) -> Path:
     Returns:
         Path: The ``.xml`` file.
     """
-    settings = MattingSettings.from_model(model)
-    network = fuse_conv_bn(model.backbone).cpu()
-    graph = network_to_onnx_bytes(network, settings.size_divisor)
-    return save_openvino(read_model(graph), settings, path)
+    return save_openvino(*openvino_model(model), path)

@@ -19,9 +19,13 @@ regions, rounding to ``uint8``) and adds:
   the fewest overlapping tiles of at most ``tile_size`` pixels a side,
   blended with squared ramps, tiles without unknown pixels skipped, with a
   :class:`~.memory.TiledInferenceWarning` per image;
-* a fast network (:mod:`.fast`): batch norms folded, run by OpenVINO
+* a fast network (:mod:`~indexnet_plugin.apis.runtimes.selection`): batch
+  norms folded, run by OpenVINO
   (or onnxruntime, TorchScript), its clamped alpha checked against the
   plain network's before use; ``MattingPredictor.backend`` names it.
+
+One image's failure (:func:`image_errors`: its input, the machine, the
+runtime) costs only its own alpha; anything else is a bug and propagates.
 
 With ``test_cfg=dict(protocol='original', ...)`` (the authors' model,
 ``configs/indexnet_mobv2_original.py``) it follows the authors' test protocol
@@ -32,25 +36,29 @@ back, truncation to ``uint8``.
 
 import math
 import warnings
-from pathlib import Path
-from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
-                    Tuple)
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
+from ..inputs.guides import AutoMask, GuideReader
+from ..inputs.images import (READ_ERRORS, ArrayOrPath, MattingInputError,
+                             describe_error, describe_source)
+from ..runtimes.base import Network, runtime_errors
 from . import memory
-from .guides import AutoMask, GuideReader
-from .io import (ArrayOrPath, MattingInputError, describe_error,
-                 describe_source)
 from .settings import MattingSettings
 from .tiling import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, TileGrid,
                      run_tiled, tile_grid)
 
-Network = Callable[[torch.Tensor], torch.Tensor]
-
 # Images per network call of predict_batch (same network input size only).
 DEFAULT_BATCH_SIZE = 4
+
+
+def image_errors() -> Tuple[type, ...]:
+    """What one image's reading, prediction or writing may raise without a
+    bug being the cause:
+    :data:`~indexnet_plugin.apis.inputs.images.READ_ERRORS` and :func:`~indexnet_plugin.apis.runtimes.base.runtime_errors`."""
+    return READ_ERRORS + runtime_errors()
 
 
 class BatchPredictionError(RuntimeError):
@@ -178,17 +186,18 @@ class MattingPredictor:
 
         Args:
             image: BGR image path or array (H, W, 3), see
-                :func:`~indexnet_plugin.apis.io.as_image`.
+                :func:`~indexnet_plugin.apis.inputs.images.as_image`.
             trimap: Trimap path or array (H, W) with 0/128/255.
             as_float: Return float32 in [0, 1] instead of uint8 (the value
                 before rounding, for comparisons).
             mask: Instead of a trimap: a binary or soft mask path or array
                 (H, W), made a trimap by
-                :func:`~indexnet_plugin.apis.mask.mask_to_trimap`.
+                :func:`~indexnet_plugin.apis.inputs.mask.mask_to_trimap`.
             auto_mask: Instead of a trimap: ``'person'`` finds the person
                 with the bundled segmenter (default model and threshold,
                 built on first use; needs ``indexnet_plugin[auto]``), a
-                :class:`~.auto_mask.PersonSegmenter` with other options;
+                :class:`~indexnet_plugin.apis.inputs.person.PersonSegmenter`
+                with other options;
                 its mask is made a trimap as ``mask`` is.
             unknown_width: Band width of that trimap in pixels (default: a
                 fraction of the object's size).
@@ -258,7 +267,7 @@ class MattingPredictor:
             try:
                 pairs[i] = load(i, image)
                 self.check_size(pairs[i][0].shape[:2], image)
-            except Exception as error:  # reported per image, the rest runs
+            except READ_ERRORS as error:  # reported per image, the rest runs
                 errors[i] = error
                 pairs.pop(i, None)
         for i, (image, _) in pairs.items():
@@ -287,11 +296,9 @@ class MattingPredictor:
         """
         d = self.settings.size_divisor
         if min(size) < d and not self.settings.uses_original_protocol:
-            name = (f"image '{source}'" if isinstance(source, (str, Path))
-                    else 'image array')
             raise MattingInputError(
-                f'{name} is {size[0]}x{size[1]} (HxW), the network needs at '
-                f'least {d}x{d}')
+                f"{describe_source(source, 'image')} is {size[0]}x{size[1]} "
+                f'(HxW), the network needs at least {d}x{d}')
 
     def tiling_note(self, size: Tuple[int, int],
                     source: ArrayOrPath) -> Optional[str]:
@@ -346,7 +353,7 @@ class MattingPredictor:
             for i, prediction in zip(indices, predictions):
                 alphas[i] = self.settings.to_alpha(prediction, pairs[i][1],
                                                    as_float)
-        except Exception as error:  # reported per image, the rest runs
+        except runtime_errors() as error:  # per image, the rest runs
             if len(indices) == 1:
                 errors[indices[0]] = error
                 return

@@ -1,4 +1,4 @@
-"""On-disk cache of the ONNX graphs (and compiled models) of the fast path.
+"""On-disk cache of the ONNX graphs (and converted models) of the fast path.
 
 Exporting a network to ONNX takes seconds and leaves the tracer's memory in
 the process, so :func:`cached_onnx` exports a network once and keeps the
@@ -23,9 +23,9 @@ from typing import Optional, Union
 import torch
 import torch.nn as nn
 
-from ..fileio import write_atomically
-from .onnx_network import DEFAULT_OPSET, network_to_onnx_bytes
-from .settings import DEFAULT_SIZE_DIVISOR
+from ...fileio import write_atomically
+from ...models.test_config import DEFAULT_SIZE_DIVISOR
+from .onnx_graph import DEFAULT_OPSET, network_to_onnx_bytes
 
 CACHE_ENV = 'INDEXNET_PLUGIN_CACHE_DIR'
 

@@ -10,19 +10,19 @@ A folder: IMAGE and TRIMAP are folders, pairs are matched by file stem
     indexnet-predict images/ trimaps/ --checkpoint indexnet.pth -o out --preview
 
 From a segmentation mask instead of a trimap (file or folder, see
-:mod:`.mask` for the rule)::
+:mod:`~indexnet_plugin.apis.inputs.mask` for the rule)::
 
     indexnet-predict cat.jpg --mask cat_mask.png --checkpoint indexnet.pth
 
 From nothing but the image, for portraits: the bundled person segmenter
-makes the mask (file or folder, see :mod:`.auto_mask`; needs
-``indexnet_plugin[auto]``)::
+makes the mask (file or folder, see
+:mod:`~indexnet_plugin.apis.inputs.person`; needs ``indexnet_plugin[auto]``)::
 
     indexnet-predict portraits/ --auto-mask person --checkpoint indexnet.pth
 
 With an exported file instead of a checkpoint (``tools/export_onnx.py``'s
 ``.onnx`` or OpenVINO ``.xml``, or the int8 ``.xml`` of
-``tools/quantize.py``; see :mod:`.exported`)::
+``tools/quantize.py``; see :mod:`~indexnet_plugin.apis.loading.exported`)::
 
     indexnet-predict images/ trimaps/ --model-file indexnet_int8.xml
 
@@ -31,7 +31,8 @@ Writes ``out/<stem>.png`` (uint8 alpha), with ``--rgba`` also
 ``out/<stem>_fg.png`` (foreground colours), with ``--preview``
 ``out/<stem>_preview.png`` (image | trimap | alpha | cut-out on a
 checkerboard) and with ``--save-trimap`` ``out/<stem>_trimap.png``. Cut-out
-colours are estimated (:mod:`.foreground`) unless ``--no-fg-estimation``.
+colours are estimated (:mod:`~indexnet_plugin.apis.cutout.foreground`)
+unless ``--no-fg-estimation``.
 Files are written atomically, so an interrupted run (Ctrl-C: exit status
 130) leaves only complete outputs. A pair that fails anywhere -- reading,
 prediction, memory, foreground estimation, writing -- is reported on one line
@@ -51,19 +52,22 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from ..fileio import write_image_atomically
-from .auto_mask import DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter
-from .builder import init_predictor
-from .checkpoint import CheckpointError
-from .cli_options import (MEGA, check_device, check_model_source,
-                          check_numbers, flag_names, parse_args)
-from .exported import init_exported_predictor
-from .foreground import estimate_foreground
-from .io import MattingInputError, describe_error, find_pairs, list_images
-from .fast import FastPathWarning
-from .memory import GB, TiledInferenceWarning
-from .predictor import BatchPredictionError, MattingPredictor
-from .visualize import preview, rgba_cutout
+from ...fileio import write_image_atomically
+from ..cutout.foreground import estimate_foreground
+from ..cutout.visualize import preview, rgba_cutout
+from ..inference.memory import GB, TiledInferenceWarning
+from ..inference.predictor import (BatchPredictionError, MattingPredictor,
+                                   image_errors)
+from ..inference.reading import ReadPair, read_pair
+from ..inputs.folders import find_pairs, list_images
+from ..inputs.images import MattingInputError, describe_error
+from ..inputs.person import DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter
+from ..loading.builder import init_predictor
+from ..loading.checkpoint import CheckpointError
+from ..loading.exported import init_exported_predictor
+from ..runtimes.selection import FastPathWarning
+from .options import (MEGA, check_device, check_model_source, check_numbers,
+                      flag_names, parse_args)
 
 EXIT_BAD_PAIRS = 1
 EXIT_FATAL = 2
@@ -207,18 +211,13 @@ def _reader(args: argparse.Namespace, predictor: MattingPredictor,
 
 
 def _load(predictor: MattingPredictor, read: Reader, image_path: Path,
-          guide_path: Optional[Path]) -> Tuple[np.ndarray, np.ndarray]:
-    """Read one pair, reporting its warnings."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        image, trimap = read(image_path, guide_path)
-    predictor.check_size(image.shape[:2], image_path)
-    for warning in caught:  # relabelled trimap values
-        _report(str(warning.message), 'warning')
-    note = predictor.tiling_note(image.shape[:2], image_path)
-    if note is not None:
+          guide_path: Optional[Path]) -> ReadPair:
+    """Read one pair, reporting its notes (relabelled values, tiles)."""
+    pair = read_pair(predictor, lambda: read(image_path, guide_path),
+                     image_path)
+    for note in pair.notes:
         _report(note, 'warning')
-    return image, trimap
+    return pair
 
 
 def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
@@ -231,10 +230,9 @@ def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
     loaded = []
     for image_path, guide_path in chunk:
         try:
-            loaded.append(
-                (image_path, *_load(predictor, read, image_path,
-                                    guide_path)))
-        except Exception as error:
+            pair = _load(predictor, read, image_path, guide_path)
+            loaded.append((image_path, pair.image, pair.trimap))
+        except image_errors() as error:
             _report(describe_error(error, image_path))
             failures += 1
             progress.update()
@@ -253,7 +251,7 @@ def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
             if index in errors:
                 raise errors[index]
             _save(args, image_path.stem, image, trimap, alpha)
-        except Exception as error:
+        except image_errors() as error:
             _report(describe_error(error, image_path))
             failures += 1
         progress.update()
@@ -313,7 +311,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if segmenter is not None:
             segmenter.close()
     return EXIT_BAD_PAIRS if failures else 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

@@ -1,59 +1,9 @@
-"""A matting network as an ONNX graph, and running it with onnxruntime.
-
-The graph maps (N, 4, H, W) normalised image + trimap to (N, 1, H, W) raw
-alpha with dynamic N, H and W (H and W multiples of the size divisor).
-"""
-import io
-import warnings
+"""The network's ONNX graph (:mod:`.onnx_graph`) run by onnxruntime on the
+CPU."""
 from pathlib import Path
-from typing import BinaryIO, Optional, Union
+from typing import Optional, Union
 
 import torch
-import torch.nn as nn
-
-from .settings import DEFAULT_SIZE_DIVISOR
-
-DEFAULT_OPSET = 17
-DYNAMIC_AXES = {0: 'batch', 2: 'height', 3: 'width'}
-
-
-def network_to_onnx(network: nn.Module,
-                    target: Union[str, Path, BinaryIO],
-                    opset: int = DEFAULT_OPSET,
-                    size_divisor: int = DEFAULT_SIZE_DIVISOR) -> None:
-    """Trace a CPU network into an ONNX file or buffer.
-
-    Args:
-        network: (N, 4, H, W) -> (N, 1, H, W) network in eval mode on CPU.
-        target: File path or writable binary buffer.
-        opset: ONNX opset version.
-        size_divisor: Input sides must be multiples of it.
-    """
-    example = torch.zeros(1, 4, 2 * size_divisor, 3 * size_divisor)
-    target = str(target) if isinstance(target, Path) else target
-    with torch.no_grad(), warnings.catch_warnings():
-        # Tracer warnings about Python ints from shapes; callers check the
-        # graph on another input size.
-        warnings.simplefilter('ignore')
-        torch.onnx.export(
-            network, (example, ),
-            target,
-            input_names=['inputs'],
-            output_names=['alpha'],
-            dynamic_axes={
-                'inputs': DYNAMIC_AXES,
-                'alpha': DYNAMIC_AXES
-            },
-            opset_version=opset,
-            dynamo=False)
-
-
-def network_to_onnx_bytes(network: nn.Module,
-                          size_divisor: int = DEFAULT_SIZE_DIVISOR) -> bytes:
-    """:func:`network_to_onnx` into memory."""
-    buffer = io.BytesIO()
-    network_to_onnx(network, buffer, size_divisor=size_divisor)
-    return buffer.getvalue()
 
 
 class OnnxNetwork:

@@ -1,19 +1,20 @@
 """Faster inference for a trained matting network, with unchanged output.
 
-:func:`fuse_conv_bn` folds every inference-mode ``BatchNorm2d`` into the
-convolution that feeds it; the fused network then runs on the first of these
-backends that is available and passes the self-check (``backend='auto'``):
+:func:`~.fusion.fuse_conv_bn` folds every inference-mode ``BatchNorm2d``
+into the convolution that feeds it; the fused network then runs on the first
+of these backends that is available and passes the self-check
+(``backend='auto'``):
 
 1. ``openvino``: its ONNX graph run by OpenVINO (about 1.4x onnxruntime's
    speed here; converted once per weights and cached on disk, compiled for
    each input shape, :mod:`.openvino_network`).
-2. ``onnxruntime``: its ONNX graph (cached, :mod:`.onnx_cache`) run by
+2. ``onnxruntime``: its ONNX graph (cached, :mod:`.cache`) run by
    onnxruntime, whose convolutions are about twice as fast as PyTorch's and
    whose memory planner reuses each activation buffer after its last use
    (the eager encoder keeps all skip features alive until the decoder
    returns).
-3. ``torchscript``: traced, frozen and optimised by TorchScript (oneDNN
-   layouts, activations freed after last use).
+3. ``torchscript``: traced, frozen and optimised by TorchScript
+   (:mod:`.torchscript_network`).
 4. ``eager``: the fused network as it is (the only variant off the CPU).
 
 The self-check compares what a user receives, the alpha clamped to [0, 1],
@@ -27,23 +28,23 @@ is logged (``logging`` INFO, ``indexnet-predict --verbose``).
 Channels-last eager execution is not used: the index blocks reshape with
 ``Tensor.view``, which channels-last strides do not allow.
 """
-import copy
 import ctypes
 import ctypes.util
 import gc
 import logging
 import warnings
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .onnx_cache import cached_onnx
-from .onnx_network import OnnxNetwork
-from .settings import DEFAULT_SIZE_DIVISOR
-
-Network = Callable[[torch.Tensor], torch.Tensor]
+from ...models.test_config import DEFAULT_SIZE_DIVISOR
+from .base import Network, last_line, runtime_errors
+from .cache import cached_onnx
+from .fusion import fuse_conv_bn
+from .onnxruntime_network import OnnxNetwork
+from .torchscript_network import TorchScriptNetwork
 
 # What build_fast_network accepts, and the variants each choice tries in
 # order on the CPU (the first two are cached on disk: a cached file that
@@ -58,7 +59,6 @@ CACHED_VARIANTS = ('openvino', 'onnxruntime')
 # Self-check input: a batch of two, an aspect ratio other than the tracing
 # input, so a trace that froze a shape or the batch size is caught. Its
 # sides are these multiples of the size divisor.
-TRACE_SHAPE = (1, 4, 64, 64)
 CHECK_BATCH, CHECK_SIDES = 2, (3, 4)
 # Largest difference of clamped alphas a variant may have: a quarter of a
 # uint8 level, so the written matte differs by at most one level, and only
@@ -77,7 +77,8 @@ class FastPathWarning(UserWarning):
 
 
 class FastNetwork:
-    """A network variant and the name of what runs it.
+    """A network variant and the name of what runs it (a
+    :class:`~.base.Network`, always fp32).
 
     Args:
         network: (N, 4, H, W) -> (N, 1, H, W) callable.
@@ -85,6 +86,8 @@ class FastNetwork:
             ``'eager'`` (the fused PyTorch network) or ``'plain'`` (the
             network as it was given).
     """
+
+    precision = 'fp32'
 
     def __init__(self, network: Network, backend: str):
         self.network = network
@@ -95,47 +98,6 @@ class FastNetwork:
 
     def __repr__(self) -> str:
         return f'FastNetwork(backend={self.backend!r})'
-
-
-def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
-    """Fold ``bn`` (in eval mode) into ``conv``'s weight and bias in place."""
-    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
-    conv.weight = nn.Parameter(
-        conv.weight * scale.reshape(-1, 1, 1, 1), requires_grad=False)
-    conv.bias = nn.Parameter(
-        (bias - bn.running_mean) * scale + bn.bias, requires_grad=False)
-
-
-def _foldable(conv: nn.Module, bn: nn.Module) -> bool:
-    """Whether ``bn`` directly after ``conv`` can be folded into it."""
-    return (isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
-            and bn.running_mean is not None and bn.affine
-            and bn.num_features == conv.out_channels)
-
-
-def fuse_conv_bn(module: nn.Module) -> nn.Module:
-    """Fold each BatchNorm2d into the Conv2d registered just before it.
-
-    Registration order is taken as execution order, which holds for
-    ``ConvModule`` (conv, norm, activation) and ``nn.Sequential``; callers
-    verify the result numerically (see :func:`build_fast_network`).
-
-    Args:
-        module: Network in eval mode; it is not modified.
-
-    Returns:
-        nn.Module: A fused copy, folded batch norms replaced by ``Identity``.
-    """
-    fused = copy.deepcopy(module).eval()
-    for parent in fused.modules():
-        previous = None
-        for name, child in list(parent.named_children()):
-            if _foldable(previous, child):
-                _fold(previous, child)
-                setattr(parent, name, nn.Identity())
-            previous = child
-    return fused
 
 
 def check_input(size_divisor: int = DEFAULT_SIZE_DIVISOR) -> torch.Tensor:
@@ -186,17 +148,6 @@ def differing_pixels(output: torch.Tensor, expected: torch.Tensor) -> int:
     return int((~agree).sum())
 
 
-def _freeze(network: nn.Module) -> torch.jit.ScriptModule:
-    """Trace, freeze and optimise a network for CPU inference."""
-    with torch.inference_mode(), warnings.catch_warnings():
-        # The tracer warns about Python ints taken from tensor shapes; the
-        # self-check on another shape is what proves they stay dynamic.
-        warnings.simplefilter('ignore')
-        traced = torch.jit.trace(
-            network, torch.zeros(TRACE_SHAPE), check_trace=False)
-        return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
-
-
 def _build_variant(variant: str, fused: nn.Module, size_divisor: int,
                    refresh: bool) -> Network:
     """One variant of the fused network; ``refresh`` remakes cached files."""
@@ -207,8 +158,15 @@ def _build_variant(variant: str, fused: nn.Module, size_divisor: int,
     if variant == 'onnxruntime':
         return OnnxNetwork(cached_onnx(fused, size_divisor, refresh=refresh))
     if variant == 'torchscript':
-        return _freeze(fused)
+        return TorchScriptNetwork(fused)
     return fused
+
+
+def check_backend(backend: str) -> None:
+    """Refuse a backend not in :data:`BACKENDS`."""
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {BACKENDS}, got '
+                         f'{backend!r}')
 
 
 def variants(backend: str, device: str) -> Tuple[str, ...]:
@@ -217,22 +175,13 @@ def variants(backend: str, device: str) -> Tuple[str, ...]:
     Raises:
         ValueError: Unknown backend, or a CPU-only one for another device.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f'backend must be one of {BACKENDS}, got '
-                         f'{backend!r}')
+    check_backend(backend)
     if torch.device(device).type == 'cpu':
         return CPU_VARIANTS[CPU_VARIANTS.index(FIRST_VARIANT[backend]):]
     if backend in CACHED_VARIANTS:
         raise ValueError(f'backend {backend!r} runs on the CPU only, not on '
                          f'device {device!r}')
     return ('eager', )
-
-
-def last_line(error: Exception) -> str:
-    """The last non-empty line of an error message (OpenVINO's give their
-    source locations first and the cause last)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
 
 
 def _try_variant(variant: str, fused: nn.Module, network: nn.Module,
@@ -242,6 +191,8 @@ def _try_variant(variant: str, fused: nn.Module, network: nn.Module,
 
     A cached variant that fails with its cached file is made again once
     (a damaged cache entry is replaced); a missing package is not retried.
+    What the exporters and runtimes raise (:func:`~.base.runtime_errors`)
+    refuses the variant; any other exception is a bug and propagates.
     """
     tries = (False, True) if variant in CACHED_VARIANTS else (False, )
     with torch.inference_mode():
@@ -254,7 +205,7 @@ def _try_variant(variant: str, fused: nn.Module, network: nn.Module,
                 output = candidate(inputs)
         except ImportError as error:
             return None, f'not installed ({error})'
-        except Exception as error:  # exporters reject some Python code
+        except runtime_errors() as error:  # evaluated after the imports
             reason = f'failed ({last_line(error)})'
         else:
             bad = differing_pixels(output, expected)

@@ -8,14 +8,15 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from mmengine.utils import import_modules_from_strings
 
-from ..configs import DEFAULT_CONFIG, resolve_config
-from ..host import HOST
-from ..registry import MODELS
+from ...configs import DEFAULT_CONFIG, resolve_config
+from ...host import HOST
+from ...registry import MODELS
+from ..inference import memory
+from ..inference.predictor import MattingPredictor
+from ..inference.settings import MattingSettings
+from ..runtimes.selection import (build_fast_network, check_backend,
+                                  release_freed_memory)
 from .checkpoint import load_weights
-from . import memory
-from .fast import BACKENDS, build_fast_network, release_freed_memory
-from .predictor import MattingPredictor
-from .settings import MattingSettings
 
 ConfigLike = Union[None, str, Path, dict, Config]
 
@@ -85,12 +86,13 @@ def init_predictor(config: ConfigLike = None,
         config: See :func:`model_config`.
         checkpoint: See :func:`init_model`.
         device: Torch device.
-        fast: Use :func:`~indexnet_plugin.apis.fast.build_fast_network`
+        fast: Use :func:`~indexnet_plugin.apis.runtimes.selection.
+            build_fast_network`
             (the same alpha, faster, less memory); False: the plain
             PyTorch network.
         backend: With ``fast``: ``'auto'`` (OpenVINO, then onnxruntime,
             TorchScript, eager PyTorch), ``'openvino'``, ``'onnxruntime'``
-            or ``'torch'``, see :func:`~.fast.build_fast_network`; the
+            or ``'torch'``, see :func:`build_fast_network`; the
             predictor's ``backend`` attribute names what runs.
         **kwargs: Tiling, batching, memory and trimap arguments of
             :class:`MattingPredictor`.
@@ -101,9 +103,7 @@ def init_predictor(config: ConfigLike = None,
     Raises:
         ValueError: Unknown ``backend``, or a CPU-only one on another device.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f'backend must be one of {BACKENDS}, got '
-                         f'{backend!r}')
+    check_backend(backend)  # before the weights load
     model = init_model(config, checkpoint, device)
     settings = MattingSettings.from_model(model)
     network = model.backbone

@@ -9,17 +9,17 @@ from typing import Optional, Sequence
 
 import torch
 
-from ..environment import version_report
-from .auto_mask import (AUTO_MASK_KINDS, DEFAULT_MODEL, DEFAULT_THRESHOLD,
-                        INSTALL_COMMAND, MODELS)
-from .exported import EXPORTED_BACKENDS
-from .fast import BACKENDS
-from .io import MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES
-from .mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
-from .memory import DEFAULT_SHARE
-from .predictor import DEFAULT_BATCH_SIZE
-from .tiling import DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE
-from .trimap import RULE
+from ...environment import version_report
+from ..inference.memory import DEFAULT_SHARE
+from ..inference.predictor import DEFAULT_BATCH_SIZE
+from ..inference.tiling import DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE
+from ..inputs.images import MAX_NON_TRIMAP_FRACTION, TRIMAP_VALUES
+from ..inputs.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
+from ..inputs.person import (AUTO_MASK_KINDS, DEFAULT_MODEL,
+                             DEFAULT_THRESHOLD, INSTALL_COMMAND, MODELS)
+from ..inputs.trimap import RULE
+from ..loading.exported import EXPORTED_BACKENDS
+from ..runtimes.selection import BACKENDS
 
 MEGA = 1e6
 # Arguments of the predictor as the flags that set them, for its messages.
@@ -31,8 +31,8 @@ FLAGS = {
 }
 
 
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse the command line."""
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``indexnet-predict``, its flags in groups."""
     parser = argparse.ArgumentParser(
         prog='indexnet-predict',
         description='Predict alpha mattes from images and trimaps, masks or '
@@ -41,98 +41,132 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         '--version', action='version', version=version_report())
+    for add_group in (_guide_options, _model_options, _output_options,
+                      _runtime_options, _report_options):
+        add_group(parser)
+    return parser
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    return build_parser().parse_args(argv)
+
+
+def _guide_options(parser: argparse.ArgumentParser) -> None:
+    """The images and their guide: a trimap, a mask or the person
+    segmenter."""
     parser.add_argument('image', help='image file or folder of images')
     parser.add_argument(
         'trimap', nargs='?', help='trimap file or folder of trimaps')
-    parser.add_argument(
+    guides = parser.add_argument_group('guides instead of a trimap')
+    guides.add_argument(
         '--mask',
-        help='instead of a trimap: binary or soft mask file or folder of '
-        'masks, made into trimaps')
-    parser.add_argument(
+        help='binary or soft mask file or folder of masks, made into '
+        'trimaps')
+    guides.add_argument(
         '--auto-mask', choices=AUTO_MASK_KINDS,
-        help='instead of a trimap: find the person with the bundled '
-        f'segmenter (MediaPipe selfie segmentation; {INSTALL_COMMAND}) and '
-        'make its mask a trimap as --mask does')
-    parser.add_argument(
+        help='find the person with the bundled segmenter (MediaPipe selfie '
+        f'segmentation; {INSTALL_COMMAND}) and make its mask a trimap as '
+        '--mask does')
+    guides.add_argument(
         '--auto-mask-model', choices=tuple(MODELS),
         help='with --auto-mask: the segmenter\'s model (default: '
         f'{DEFAULT_MODEL}; landscape is faster, made for wide video frames)')
-    parser.add_argument(
+    guides.add_argument(
         '--auto-mask-threshold', type=_fraction, metavar='CONFIDENCE',
         help='with --auto-mask: the person is where the segmenter\'s '
         f'confidence is at least this (default: {DEFAULT_THRESHOLD:g})')
-    parser.add_argument(
+    guides.add_argument(
         '--unknown-width', type=_pixels, metavar='PIXELS',
         help='with --mask or --auto-mask: unknown band in pixels on each '
         f'side of the outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% '
         f"of the object's size, at least {MIN_UNKNOWN_WIDTH})")
-    parser.add_argument(
-        '--save-trimap', action='store_true',
-        help='also write <stem>_trimap.png (the trimap used)')
-    parser.add_argument(
-        '--checkpoint', help='weights: path or http(s) URL')
-    parser.add_argument(
+    guides.add_argument(
+        '--strict-trimap', action='store_true',
+        help='refuse trimaps with more than '
+        f'{MAX_NON_TRIMAP_FRACTION * 100:g}%% of values other than '
+        f"{', '.join(map(str, TRIMAP_VALUES))} instead of relabelling them "
+        f'(values {RULE})')
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    """The weights: a config and checkpoint, or an exported file."""
+    model = parser.add_argument_group('model')
+    model.add_argument('--checkpoint', help='weights: path or http(s) URL')
+    model.add_argument(
         '--config',
         help='model config: a file or a packaged config name (default: '
         'indexnet_mobv2, the model of the released Comp-1k checkpoints)')
-    parser.add_argument(
+    model.add_argument(
         '--model-file', metavar='FILE',
         help='instead of --config and --checkpoint: an exported .onnx or '
         'OpenVINO .xml (tools/export_onnx.py; the int8 file of '
         'tools/quantize.py), run on the CPU by OpenVINO or onnxruntime')
-    parser.add_argument(
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    """What is written for each image."""
+    outputs = parser.add_argument_group('outputs')
+    outputs.add_argument(
         '-o', '--out-dir', default='alphas', help='output folder')
-    parser.add_argument(
+    outputs.add_argument(
         '--rgba', action='store_true', help='also write <stem>_rgba.png')
-    parser.add_argument(
+    outputs.add_argument(
         '--foreground', action='store_true',
         help='also write <stem>_fg.png (foreground colours)')
-    parser.add_argument(
+    outputs.add_argument(
         '--no-fg-estimation', action='store_true',
         help='cut-outs keep the raw image colours (--rgba, --foreground, '
         '--preview)')
-    parser.add_argument(
+    outputs.add_argument(
         '--preview', action='store_true',
         help='also write <stem>_preview.png')
-    parser.add_argument('--device', default='cpu', help='torch device')
-    parser.add_argument(
-        '--batch-size', type=int, default=DEFAULT_BATCH_SIZE,
-        help='images per network call (same network input size only)')
-    parser.add_argument(
-        '--max-memory', type=float, metavar='GB',
-        help='memory budget of a prediction: images whose whole-image '
-        'inference needs more run in overlapping tiles (default: '
-        f'{DEFAULT_SHARE * 100:.0f}%% of the available memory)')
-    parser.add_argument(
-        '--max-megapixels', type=float,
-        help='instead of --max-memory: larger network inputs run in tiles')
-    parser.add_argument('--tile-size', type=int, default=DEFAULT_TILE_SIZE)
-    parser.add_argument(
-        '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
-    parser.add_argument(
+    outputs.add_argument(
+        '--save-trimap', action='store_true',
+        help='also write <stem>_trimap.png (the trimap used)')
+
+
+def _runtime_options(parser: argparse.ArgumentParser) -> None:
+    """Where and how the network runs: device, backend, batches, memory,
+    tiles."""
+    runtime = parser.add_argument_group('runtime')
+    runtime.add_argument('--device', default='cpu', help='torch device')
+    runtime.add_argument(
         '--no-fast', action='store_true',
         help='run the plain PyTorch network (no batch-norm folding, no '
         'OpenVINO or onnxruntime)')
-    parser.add_argument(
+    runtime.add_argument(
         '--backend', choices=BACKENDS, default=BACKENDS[0],
         help='what runs the fast network: auto (OpenVINO, then '
         'onnxruntime, TorchScript, eager PyTorch: the first that is '
         "installed and gives the plain network's alpha), or one of them "
         '(with the later ones as fallbacks); with a --model-file .onnx: '
         f"{', '.join(EXPORTED_BACKENDS)} (OpenVINO when installed)")
-    parser.add_argument(
+    runtime.add_argument(
+        '--batch-size', type=int, default=DEFAULT_BATCH_SIZE,
+        help='images per network call (same network input size only)')
+    runtime.add_argument(
+        '--max-memory', type=float, metavar='GB',
+        help='memory budget of a prediction: images whose whole-image '
+        'inference needs more run in overlapping tiles (default: '
+        f'{DEFAULT_SHARE * 100:.0f}%% of the available memory)')
+    runtime.add_argument(
+        '--max-megapixels', type=float,
+        help='instead of --max-memory: larger network inputs run in tiles')
+    runtime.add_argument('--tile-size', type=int, default=DEFAULT_TILE_SIZE)
+    runtime.add_argument(
+        '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    """What the command says while it runs."""
+    report = parser.add_argument_group('reporting')
+    report.add_argument(
         '--verbose', action='store_true',
         help='say which network runs (with --model-file: the file, '
         'backend and fp32 or int8) and the memory budget')
-    parser.add_argument(
-        '--strict-trimap', action='store_true',
-        help='refuse trimaps with more than '
-        f'{MAX_NON_TRIMAP_FRACTION * 100:g}%% of values other than '
-        f"{', '.join(map(str, TRIMAP_VALUES))} instead of relabelling them "
-        f'(values {RULE})')
-    parser.add_argument(
+    report.add_argument(
         '--quiet', action='store_true', help='no progress bar')
-    return parser.parse_args(argv)
 
 
 def _pixels(text: str) -> int:

@@ -7,17 +7,17 @@ unknown pixels are skipped, since known pixels are overwritten from the
 trimap afterwards.
 """
 import math
-from typing import Callable, List, NamedTuple, Tuple
+from typing import List, NamedTuple, Tuple
 
 import torch
+
+from ..runtimes.base import Network
 
 # Inputs above the memory budget run in overlapping tiles of at most
 # 1280x1280 (2048x2048: four of 1152x1152), or smaller ones if the budget
 # needs them (see bench/bench_inference.py and bench/bench_tiling.py).
 DEFAULT_TILE_SIZE = 1280
 DEFAULT_TILE_OVERLAP = 256
-
-Network = Callable[[torch.Tensor], torch.Tensor]
 
 
 class TileGrid(NamedTuple):

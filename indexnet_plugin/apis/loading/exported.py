@@ -1,7 +1,9 @@
 """Prediction with an exported file: ONNX or OpenVINO IR, fp32 or int8.
 
-:func:`init_exported_predictor` reads the predictor's settings that
-:mod:`.export` (or ``tools/quantize.py``) stored in the file and runs the
+An exported file holds the network and, under :data:`METADATA_KEY` (the
+ONNX metadata or the IR's ``rt_info``), the predictor's settings as JSON;
+:mod:`~indexnet_plugin.apis.convert.export` and ``tools/quantize.py``
+write them. :func:`init_exported_predictor` reads the settings and runs the
 network on OpenVINO or onnxruntime; a file whose graph holds quantized
 layers is reported as ``'int8'`` (``MattingPredictor.precision``).
 """
@@ -9,23 +11,25 @@ import warnings
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
-from . import memory
-from .export import METADATA_KEY, WRITERS
-from .fast import FastPathWarning, last_line
-from .onnx_network import OnnxNetwork
-from .openvino_network import OpenVinoNetwork, read_model
-from .predictor import MattingPredictor
-from .settings import MattingSettings
+from ..inference import memory
+from ..inference.predictor import MattingPredictor
+from ..inference.settings import MattingSettings
+from ..runtimes.base import last_line
+from ..runtimes.onnx_graph import graph_precision
+from ..runtimes.onnxruntime_network import OnnxNetwork
+from ..runtimes.openvino_network import (OpenVinoNetwork, model_precision,
+                                         read_model)
+from ..runtimes.selection import FastPathWarning
 
+METADATA_KEY = 'indexnet_plugin.settings'
+# Where each kind of file comes from, for the messages about one.
+WRITERS = {
+    '.onnx': 'tools/export_onnx.py or indexnet_plugin.apis.export_onnx',
+    '.xml': 'tools/export_onnx.py --format openvino, tools/quantize.py or '
+    'indexnet_plugin.apis.export_openvino',
+}
 # init_exported_predictor's backends ('auto': OpenVINO when installed).
 EXPORTED_BACKENDS = ('auto', 'openvino', 'onnxruntime')
-# What makes a file int8: ONNX operators of quantized graphs (QDQ or
-# integer-arithmetic), OpenVINO's quantization operator and 8-bit weights.
-ONNX_INT8_OPS = frozenset({
-    'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear',
-    'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger'
-})
-OPENVINO_INT8_TYPES = frozenset({'i8', 'u8'})
 
 
 def _stored_settings(text: Optional[str], path: Path,
@@ -58,19 +62,7 @@ def onnx_file_info(path: Path) -> Tuple[MattingSettings, str]:
                          ) from error
     stored = {entry.key: entry.value for entry in graph.metadata_props}
     settings = _stored_settings(stored.get(METADATA_KEY), path, 'metadata')
-    int8 = any(node.op_type in ONNX_INT8_OPS for node in graph.graph.node)
-    return settings, 'int8' if int8 else 'fp32'
-
-
-def openvino_precision(ov_model) -> str:
-    """``'int8'`` when an ``openvino.Model`` holds quantized layers
-    (FakeQuantize operators or 8-bit weights), else ``'fp32'``."""
-    for op in ov_model.get_ops():
-        if op.get_type_name() == 'FakeQuantize' or (
-                op.get_type_name() == 'Constant' and
-                op.get_element_type().get_type_name() in OPENVINO_INT8_TYPES):
-            return 'int8'
-    return 'fp32'
+    return settings, graph_precision(graph)
 
 
 def _check_file(path: Path, backend: str) -> None:
@@ -129,20 +121,21 @@ def init_exported_predictor(path: Union[str, Path],
 
     An ``.xml`` (OpenVINO IR) runs on OpenVINO; an ``.onnx`` on OpenVINO
     (``'auto'``, ``'openvino'``) when it is installed, else (with a
-    :class:`~.fast.FastPathWarning`) or with ``'onnxruntime'`` on
-    onnxruntime. OpenVINO computes in fp32 (see
-    :func:`~.openvino_network.compile_config`); an int8 file's quantized
-    layers still run in int8. The predictor's ``backend`` names what runs
-    and its ``precision`` is ``'int8'`` for a quantized file; its memory
-    budget uses that backend's cost per pixel (:mod:`.memory`).
+    :class:`~indexnet_plugin.apis.runtimes.selection.FastPathWarning`) or
+    with ``'onnxruntime'`` on onnxruntime. OpenVINO computes in fp32 (see
+    :func:`~indexnet_plugin.apis.runtimes.openvino_network.compile_config`);
+    an int8 file's quantized layers still run in int8. The predictor's
+    ``backend`` names what runs and its ``precision`` is ``'int8'`` for a
+    quantized file; its memory budget uses that backend's cost per pixel
+    (:mod:`~indexnet_plugin.apis.inference.memory`).
 
     Args:
-        path: ``.onnx`` from :func:`export_onnx`, or ``.xml`` (``.bin``
-            beside it) from :func:`export_openvino` or
-            ``tools/quantize.py``.
+        path: ``.onnx`` from ``export_onnx``, or ``.xml`` (``.bin``
+            beside it) from ``export_openvino`` or ``tools/quantize.py``.
         backend: ``'auto'``, ``'openvino'`` or ``'onnxruntime'``.
         **kwargs: Tiling, batching, memory and trimap arguments of
-            :class:`~indexnet_plugin.apis.predictor.MattingPredictor`.
+            :class:`~indexnet_plugin.apis.inference.predictor.
+            MattingPredictor`.
 
     Returns:
         MattingPredictor: The predictor.
@@ -162,7 +155,7 @@ def init_exported_predictor(path: Union[str, Path],
                   if ov_model.has_rt_info([METADATA_KEY]) else None)
         settings = _stored_settings(stored, path, 'rt_info')
         network = OpenVinoNetwork(
-            ov_model, precision=openvino_precision(ov_model))
+            ov_model, precision=model_precision(ov_model))
     else:  # settings first: a file without them fails before converting
         settings, precision = onnx_file_info(path)
         missing = None if backend == 'onnxruntime' else _openvino_missing()

@@ -1,6 +1,6 @@
 """A matting network run by OpenVINO on the CPU, and its disk cache.
 
-OpenVINO reads the ONNX graph of :mod:`.onnx_network` as it is (dynamic N, H
+OpenVINO reads the ONNX graph of :mod:`.onnx_graph` as it is (dynamic N, H
 and W) and runs it about 1.4x faster than onnxruntime on a 2-core AVX2 CPU
 at 1024x1024 (``bench/bench_inference.py``). :class:`OpenVinoNetwork`
 compiles that model for each input shape it meets, not once for dynamic
@@ -13,7 +13,7 @@ price is a compilation of about 0.5 s for each new input shape.
 
 Converting the ONNX graph takes about 1.5 s (reading the converted model
 0.1 s), so :func:`cached_model` keeps the converted model as OpenVINO IR
-(``.xml`` + ``.bin``) in the cache folder of :mod:`.onnx_cache`, named by
+(``.xml`` + ``.bin``) in the cache folder of :mod:`.cache`, named by
 the network's key and the OpenVINO version; a cached model that OpenVINO
 cannot read or compile is converted again and replaced.
 
@@ -30,10 +30,16 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .onnx_cache import cache_entry, cached_onnx, store
-from .settings import DEFAULT_SIZE_DIVISOR
+from ...models.test_config import DEFAULT_SIZE_DIVISOR
+from .cache import cache_entry, cached_onnx, store
 
 DEVICE = 'CPU'
+# What makes a model int8: NNCF's quantization operator, or weights stored
+# in 8 bits (a saved int8 IR) ...
+INT8_TYPES = frozenset({'i8', 'u8'})
+# ... which reach a convolution through these dequantization operators.
+DEQUANTIZATION_OPS = frozenset(
+    {'Convert', 'Subtract', 'Multiply', 'Reshape', 'Unsqueeze'})
 
 
 def compile_config(threads: Optional[int] = None) -> dict:
@@ -95,7 +101,7 @@ def cached_model(network: nn.Module,
         network: (N, 4, H, W) -> (N, 1, H, W) network in eval mode on CPU.
         size_divisor: Input sides must be multiples of it.
         cache_dir: Cache folder (default:
-            :func:`~.onnx_cache.default_cache_dir`).
+            :func:`~.cache.default_cache_dir`).
         refresh: Convert again (from the cached ONNX graph) even when a
             converted model is cached, to replace a damaged one.
 
@@ -177,3 +183,36 @@ class OpenVinoNetwork:
         # the request's buffer, which the next call overwrites.
         return torch.from_numpy(
             self.request.infer({0: array}, share_inputs=True)[0])
+
+
+def is_quantized(node) -> bool:
+    """Whether an OpenVINO node quantizes: a FakeQuantize (in memory) or an
+    8-bit constant (in a saved IR)."""
+    return node.get_type_name() == 'FakeQuantize' or (
+        node.get_type_name() == 'Constant'
+        and node.get_element_type().get_type_name() in INT8_TYPES)
+
+
+def model_precision(ov_model) -> str:
+    """``'int8'`` when an ``openvino.Model`` holds quantized layers, else
+    ``'fp32'``."""
+    return 'int8' if any(map(is_quantized, ov_model.get_ops())) else 'fp32'
+
+
+def has_int8_weights(convolution) -> bool:
+    """Whether a convolution's weights are quantized: they come from a
+    quantizing node through NNCF's dequantization (Convert, Subtract,
+    Multiply, Reshape)."""
+    node = convolution.input_value(1).get_node()
+    while node.get_type_name() in DEQUANTIZATION_OPS:
+        node = node.input_value(0).get_node()
+    return is_quantized(node)
+
+
+def int8_share(ov_model) -> Tuple[int, int]:
+    """(int8, all) convolutions of an ``openvino.Model``."""
+    convolutions = [
+        op for op in ov_model.get_ops()
+        if op.get_type_name() in ('Convolution', 'GroupConvolution')
+    ]
+    return sum(map(has_int8_weights, convolutions)), len(convolutions)

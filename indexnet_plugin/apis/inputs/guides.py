@@ -1,7 +1,7 @@
 """Reading an image with its guide as an (image, trimap) pair.
 
 A guide is a trimap, a mask (made a trimap by :mod:`.mask`'s rule) or a
-mask found by the bundled person segmenter (:mod:`.auto_mask`). The
+mask found by the bundled person segmenter (:mod:`.person`). The
 predictor, ``indexnet-predict`` and ``indexnet-app`` read guides through one
 :class:`GuideReader`, so a guide gives the same trimap everywhere.
 """
@@ -9,12 +9,12 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .auto_mask import PersonSegmenter, check_auto_mask
-from .io import ArrayOrPath, load_pair
+from .person import PersonSegmenter, check_auto_mask
+from .images import ArrayOrPath, load_pair
 from .mask import check_unknown_width, load_mask_pair
 
 Pair = Tuple[np.ndarray, np.ndarray]
-# ``auto_mask``: a kind of :data:`~.auto_mask.AUTO_MASK_KINDS` or a segmenter.
+# ``auto_mask``: a kind of :data:`~.person.AUTO_MASK_KINDS` or a segmenter.
 AutoMask = Union[str, PersonSegmenter]
 
 
@@ -24,7 +24,7 @@ class GuideReader:
     Args:
         strict_trimap: Refuse trimaps with values other than 0, 128 and 255
             (beyond a few) instead of relabelling them, see
-            :func:`~.io.as_trimap`.
+            :func:`~.images.as_trimap`.
         relabel: Relabel other values to the nearest level (the mmedit
             protocol); False keeps them (the authors' protocol writes every
             value but 128 back into the alpha).
@@ -39,8 +39,8 @@ class GuideReader:
         """Read and validate an image and its trimap.
 
         Args:
-            image: Image path or array, see :func:`~.io.as_image`.
-            trimap: Trimap path or array, see :func:`~.io.as_trimap`.
+            image: Image path or array, see :func:`~.images.as_image`.
+            trimap: Trimap path or array, see :func:`~.images.as_trimap`.
 
         Returns:
             tuple[np.ndarray, np.ndarray]: BGR image (H, W, 3) and trimap
@@ -67,10 +67,10 @@ class GuideReader:
         """Read an image and make its trimap from the segmenter's mask.
 
         Args:
-            image: Image path or array, see :func:`~.io.as_image`.
+            image: Image path or array, see :func:`~.images.as_image`.
             auto_mask: ``'person'`` (the default segmenter, built once:
                 importing MediaPipe takes seconds) or a
-                :class:`~.auto_mask.PersonSegmenter` with other options.
+                :class:`~.person.PersonSegmenter` with other options.
             unknown_width: Band width of the trimap in pixels (default: a
                 fraction of the person's size).
 

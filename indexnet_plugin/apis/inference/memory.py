@@ -88,7 +88,8 @@ def cost_path(backend: str) -> str:
 
     Args:
         backend: ``'openvino'``, ``'onnxruntime'``, ``'torchscript'``,
-            ``'eager'`` or ``'plain'`` (see :class:`~.fast.FastNetwork`);
+            ``'eager'`` or ``'plain'`` (see
+            :class:`~indexnet_plugin.apis.runtimes.base.Network`);
             TorchScript and the fused eager network are budgeted as plain
             PyTorch (the larger).
     """
