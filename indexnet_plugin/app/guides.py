@@ -3,7 +3,8 @@
 Each source turns what the person gave (:class:`GuideInputs`) into the pair
 the predictor runs on, a BGR image and a trimap, through the library's own
 readers, so a bad input raises the
-:class:`~indexnet_plugin.apis.inputs.images.MattingInputError` whose message ``indexnet-predict`` prints:
+:class:`~indexnet_plugin.apis.inputs.images.MattingInputError` whose message
+``indexnet-predict`` prints:
 
 * ``'draw'``: strokes painted on the image with the foreground, background
   and unknown brushes (:data:`BRUSHES`) over a starting trimap, all unknown
@@ -14,10 +15,16 @@ readers, so a bad input raises the
   :mod:`indexnet_plugin.apis.inputs.mask` with the page's unknown-band width;
 * ``'person'``: no upload: the bundled person segmenter's mask
   (:mod:`indexnet_plugin.apis.inputs.person`, ``indexnet_plugin[auto]``),
-  made a trimap by the same rule, as ``indexnet-predict --auto-mask person`` does.
+  made a trimap by the same rule, as ``indexnet-predict --auto-mask person``
+  does;
+* ``'box'``: a box painted on the canvas with the box brush (its bounding
+  rectangle), refined by the white and black strokes: GrabCut's trimap of
+  the object (:mod:`indexnet_plugin.apis.inputs.box`), as
+  ``indexnet-predict --box X0,Y0,X1,Y1 --scribbles FILE`` makes it, with the
+  grey strokes painted on it.
 
-Drawing starts from all unknown, from the mask's trimap or from the
-person's (the page's "fill" button).
+Drawing starts from all unknown, from the mask's trimap, from the person's
+or from the box's (the page's two "fill" buttons).
 
 Nothing here imports Gradio: the page (:mod:`.page`) lists :data:`SOURCES`
 and passes their inputs; a new source (an automatic mask, say) is one more
@@ -30,6 +37,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..apis import MattingInputError, MattingPredictor, load_image
+from ..apis.inputs.box import Box
 from ..apis.inputs.trimap import (BACKGROUND, FOREGROUND, UNKNOWN,
                                   quantise_trimap)
 
@@ -44,6 +52,12 @@ BRUSHES = {
 }
 # A canvas pixel is painted where its stroke covers at least half of it.
 PAINTED_FROM = 128
+# The box brush (RGB): the bounding rectangle of its paint is the box.
+BOX_COLOUR = (255, 0, 0)
+# Box paint is where red exceeds green and blue by this much: the greys of
+# the trimap brushes never do, and a stroke's anti-aliased edge, darker or
+# fainter red, still does.
+BOX_RED_MARGIN = 64
 
 
 def brush_colour(level: int) -> str:
@@ -67,6 +81,10 @@ class GuideInputs:
             all unknown.
         start_from_person: Drawing starts from the automatic person
             mask's trimap (before ``start_from_mask``).
+        start_box: Drawing starts from the trimap of the object in this
+            box, refined by ``start_scribbles`` (before the others).
+        start_scribbles: Trimap levels (H, W) of the strokes the box's
+            trimap was filled with, or None.
     """
     image: Path
     trimap: Optional[Path] = None
@@ -75,6 +93,8 @@ class GuideInputs:
     strokes: List[np.ndarray] = field(default_factory=list)
     start_from_mask: bool = False
     start_from_person: bool = False
+    start_box: Optional[Box] = None
+    start_scribbles: Optional[np.ndarray] = None
 
 
 Pair = Tuple[np.ndarray, np.ndarray]
@@ -108,9 +128,13 @@ def from_person(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
 
 
 def start_trimap(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
-    """The image and the trimap that drawing starts from: the person's
-    (``start_from_person``), the mask's (``start_from_mask``) or all
-    unknown."""
+    """The image and the trimap that drawing starts from: the box's
+    (``start_box``), the person's (``start_from_person``), the mask's
+    (``start_from_mask``) or all unknown."""
+    if inputs.start_box is not None:
+        return predictor.guides.box_pair(inputs.image, inputs.start_box,
+                                         inputs.start_scribbles,
+                                         inputs.unknown_width)
     if inputs.start_from_person:
         return from_person(predictor, inputs)
     if inputs.start_from_mask:
@@ -138,16 +162,68 @@ def paint(trimap: np.ndarray, strokes: List[np.ndarray]) -> np.ndarray:
     """
     painted = trimap.copy()
     for layer in strokes:
-        if layer.shape != trimap.shape + (4, ):
-            raise MattingInputError(
-                f'drawing is {layer.shape[0]}x{layer.shape[1]} (HxW) but the '
-                f'image is {trimap.shape[0]}x{trimap.shape[1]}, expected the '
-                'same size (upload the image again to reset the canvas)')
+        _check_layer(layer, trimap.shape)
         grey = np.round(layer[..., :3].mean(axis=2)).astype(np.uint8)
         levels, _ = quantise_trimap(grey)
-        where = layer[..., 3] >= PAINTED_FROM
+        where = (layer[..., 3] >= PAINTED_FROM) & ~_box_paint(layer)
         painted[where] = levels[where]
     return painted
+
+
+def _check_layer(layer: np.ndarray, shape: Tuple[int, int]) -> None:
+    """Refuse a stroke layer that is not (H, W, 4) for an (H, W) image."""
+    if layer.shape != shape + (4, ):
+        raise MattingInputError(
+            f'drawing is {layer.shape[0]}x{layer.shape[1]} (HxW) but the '
+            f'image is {shape[0]}x{shape[1]}, expected the same size '
+            '(upload the image again to reset the canvas)')
+
+
+def _box_paint(layer: np.ndarray) -> np.ndarray:
+    """Where a layer holds the box brush's paint, ``bool`` (H, W)."""
+    colour = layer[..., :3].astype(np.int16)
+    red = colour[..., 0] - colour[..., 1:].max(axis=2) >= BOX_RED_MARGIN
+    return red & (layer[..., 3] >= PAINTED_FROM)
+
+
+def box_of_strokes(strokes: List[np.ndarray],
+                   shape: Tuple[int, int]) -> Box:
+    """The box painted with the box brush: the bounding rectangle of its
+    paint on every layer.
+
+    Raises:
+        MattingInputError: No box paint, or a layer of another size.
+    """
+    painted = np.zeros(shape, bool)
+    for layer in strokes:
+        _check_layer(layer, shape)
+        painted |= _box_paint(layer)
+    if not painted.any():
+        raise MattingInputError(
+            'draw a box: paint across the object with the box brush (red); '
+            'the box is the rectangle around its paint')
+    rows, columns = np.nonzero(painted.any(axis=1))[0], np.nonzero(
+        painted.any(axis=0))[0]
+    return (int(columns[0]), int(rows[0]), int(columns[-1]) + 1,
+            int(rows[-1]) + 1)
+
+
+def box_start(inputs: GuideInputs) -> Tuple[Box, np.ndarray]:
+    """The box and the strokes' levels (white, black, else unknown) that
+    the box guide and its fill button give GrabCut."""
+    image = load_image(inputs.image)
+    box = box_of_strokes(inputs.strokes, image.shape[:2])
+    unknown = np.full(image.shape[:2], UNKNOWN, np.uint8)
+    return box, paint(unknown, inputs.strokes)
+
+
+def from_box(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
+    """GrabCut's trimap of the object in the painted box, refined by the
+    strokes, with the grey strokes painted on it."""
+    box, scribbles = box_start(inputs)
+    image, trimap = predictor.guides.box_pair(inputs.image, box, scribbles,
+                                              inputs.unknown_width)
+    return image, paint(trimap, inputs.strokes)
 
 
 def from_drawing(predictor: MattingPredictor, inputs: GuideInputs) -> Pair:
@@ -162,4 +238,5 @@ SOURCES: Dict[str, Callable[[MattingPredictor, GuideInputs], Pair]] = {
     'trimap': from_trimap,
     'mask': from_mask,
     'person': from_person,
+    'box': from_box,
 }

@@ -22,10 +22,12 @@ import numpy as np
 
 from ..apis import (MattingInputError, MattingPredictor,
                     SegmenterNotInstalledError)
+from ..apis.inputs.box import format_box
 from ..apis.inputs.mask import MIN_UNKNOWN_WIDTH, UNKNOWN_WIDTH_FRACTION
 from ..apis.cutout.visualize import composite
 from . import cutout
-from .guides import BRUSHES, SOURCES, GuideInputs, brush_colour, start_trimap
+from .guides import (BOX_COLOUR, BRUSHES, SOURCES, GuideInputs, box_start,
+                     brush_colour, start_trimap)
 from .matting import MattingResult, RequestError, named, run
 
 QUEUE = 'matting'
@@ -33,6 +35,9 @@ MAX_BAND = 100  # pixels, the slider's end
 # The fill button's message: the start is the person's trimap from now on.
 FILLED = ('the drawing starts from the automatic person mask; paint over it '
           'or predict')
+# The box fill button's message.
+FILLED_BOX = ('the drawing starts from the trimap of the object in box {}; '
+              'paint over it or predict')
 # How much of the starting trimap shows through the image on the canvas.
 START_TINT = 0.5
 
@@ -46,9 +51,11 @@ def _rgb(bgr: np.ndarray) -> np.ndarray:
 
 
 def _inputs(image, trimap, mask, band, start_from_mask, canvas=None,
-            start_from_person=False) -> GuideInputs:
-    """The page's values as :class:`~.guides.GuideInputs`."""
+            start_from_person=False, start_box=None) -> GuideInputs:
+    """The page's values as :class:`~.guides.GuideInputs`; ``start_box``:
+    the box fill's (box, scribbles), or None."""
     strokes = [] if canvas is None else list(canvas.get('layers') or [])
+    box, scribbles = start_box or (None, None)
     return GuideInputs(
         image=Path(image),
         trimap=_path(trimap),
@@ -56,27 +63,52 @@ def _inputs(image, trimap, mask, band, start_from_mask, canvas=None,
         unknown_width=int(band) or None,
         strokes=strokes,
         start_from_mask=bool(start_from_mask),
-        start_from_person=bool(start_from_person))
+        start_from_person=bool(start_from_person),
+        start_box=box,
+        start_scribbles=scribbles)
 
 
 def canvas_start(predictor, image, mask, band, start_from_mask,
-                 start_from_person=False):
+                 start_from_person=False, start_box=None):
     """The canvas for a new image or start: the image, tinted by the
-    trimap drawing starts from (the mask's or the person's); no strokes."""
+    trimap drawing starts from (the mask's, the person's or the box's); no
+    strokes."""
     if image is None:
         return None, ''
     inputs = _inputs(image, None, mask, band, start_from_mask,
-                     start_from_person=start_from_person)
+                     start_from_person=start_from_person,
+                     start_box=start_box)
     try:
         picture, trimap = start_trimap(predictor, inputs)
     except (MattingInputError, SegmenterNotInstalledError) as error:
         return None, f'error: {named(str(error), (inputs.image, inputs.mask))}'
-    if start_from_mask or start_from_person:
+    if start_from_mask or start_from_person or start_box:
         grey = cv2.cvtColor(trimap, cv2.COLOR_GRAY2BGR)
         picture = cv2.addWeighted(picture, 1 - START_TINT, grey, START_TINT,
                                   0)
     rgba = cv2.cvtColor(picture, cv2.COLOR_BGR2RGBA)
     return dict(background=rgba, layers=[], composite=None), ''
+
+
+def box_start_canvas(predictor, image, canvas, band):
+    """The box fill button: the canvas starts from the trimap of the object
+    in the box painted in red, refined by the strokes. Returns the canvas,
+    the message, the person's start (dropped), the box's start (box,
+    scribbles) and the guide source; on an error the canvas keeps its
+    strokes."""
+    if image is None:
+        return gr.update(), 'error: upload an image', False, None, 'draw'
+    try:
+        start = box_start(_inputs(image, None, None, band, False, canvas))
+    except MattingInputError as error:
+        return (gr.update(), f'error: {named(str(error), (Path(image), ))}',
+                False, None, 'draw')
+    value, message = canvas_start(predictor, image, None, band, False,
+                                  start_box=start)
+    if value is None:
+        return gr.update(), message, False, None, 'draw'
+    return (value, FILLED_BOX.format(format_box(start[0])), False, start,
+            'draw')
 
 
 def _view(result: MattingResult, kind, colour, picture) -> np.ndarray:
@@ -103,7 +135,7 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
     """
 
     def matte(image, source, canvas, trimap, mask, band, start_from_mask,
-              start_from_person, estimate, kind, colour, picture,
+              start_from_person, start_box, estimate, kind, colour, picture,
               progress=gr.Progress()):
         if image is None:
             return ('error: upload an image', None, None, None, None, None)
@@ -111,7 +143,7 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
             result = run(
                 predictor, source,
                 _inputs(image, trimap, mask, band, start_from_mask, canvas,
-                        start_from_person),
+                        start_from_person, start_box),
                 out_root, estimate,
                 lambda share, what: progress(share, desc=what))
         except RequestError as error:
@@ -133,21 +165,21 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
                      for k in ('alpha', 'rgba', 'trimap'))
 
     def restart(image, mask, band, start_from_mask):
-        """A new image, mask or start: the canvas from it, the person's
-        start dropped."""
+        """A new image, mask or start: the canvas from it, the person's and
+        the box's starts dropped."""
         return (*canvas_start(predictor, image, mask, band, start_from_mask),
-                False)
+                False, None)
 
     def fill_from_person(image, mask, band):
         """The fill button: the canvas starts from the automatic person
         mask's trimap, for the draw guide."""
         if image is None:
-            return None, 'error: upload an image', False, 'draw'
+            return None, 'error: upload an image', False, None, 'draw'
         start, message = canvas_start(predictor, image, mask, band, False,
                                       True)
         if start is None:
-            return start, message, False, 'draw'
-        return start, FILLED, True, 'draw'
+            return start, message, False, None, 'draw'
+        return start, FILLED, True, None, 'draw'
 
     def recomposite(result, kind, colour, picture):
         return None if result is None else _view(result, kind, colour,
@@ -166,10 +198,13 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
                                   elem_id='source')
                 canvas = gr.ImageEditor(
                     label='Draw: white = foreground, black = background, '
-                    'grey = unknown; the eraser gives back the start',
+                    'grey = unknown, red = the box around an object (for '
+                    'the box guide or its fill); the eraser gives back the '
+                    'start',
                     type='numpy', image_mode='RGBA', sources=(),
                     transforms=(), layers=False, format='png',
-                    brush=gr.Brush(colors=[brush_colour(v) for v in levels],
+                    brush=gr.Brush(colors=[brush_colour(v) for v in levels] +
+                                   [f'rgb{BOX_COLOUR}'],
                                    default_color=brush_colour(levels[0]),
                                    color_mode='fixed'),
                     eraser=gr.Eraser(), elem_id='canvas')
@@ -179,7 +214,11 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
                 fill = gr.Button(
                     'Fill the trimap editor from an automatic person mask',
                     elem_id='fill_person')
+                fill_box = gr.Button(
+                    'Fill the trimap editor from the box (red) and strokes',
+                    elem_id='fill_box')
                 start_from_person = gr.State(False)
+                start_box = gr.State(None)
                 with gr.Row():
                     trimap = gr.File(label='Trimap (0 / 128 / 255)',
                                      file_types=['image'], elem_id='trimap')
@@ -227,14 +266,19 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
 
         for trigger in (image.change, mask.change, start_from_mask.change):
             trigger(restart, [image, mask, band, start_from_mask],
-                    [canvas, messages, start_from_person], queue=False)
+                    [canvas, messages, start_from_person, start_box],
+                    queue=False)
         fill.click(fill_from_person, [image, mask, band],
-                   [canvas, messages, start_from_person, source],
+                   [canvas, messages, start_from_person, start_box, source],
                    queue=False)
+        fill_box.click(lambda *values: box_start_canvas(predictor, *values),
+                       [image, canvas, band],
+                       [canvas, messages, start_from_person, start_box,
+                        source], queue=False)
         button.click(
             matte,
             [image, source, canvas, trimap, mask, band, start_from_mask,
-             start_from_person, estimate, kind, colour, picture],
+             start_from_person, start_box, estimate, kind, colour, picture],
             [messages, trimap_used, alpha, view, downloads, last],
             api_name='matte', concurrency_id=QUEUE,
             concurrency_limit=concurrency)

@@ -16,7 +16,7 @@ from indexnet_plugin.apis.inputs.person import (DEFAULT_MODEL,
                                                 PersonSegmenter,
                                                 SegmenterNotInstalledError,
                                                 _without_start_up_notes,
-                                                person_mask)
+                                                check_face, person_mask)
 from indexnet_plugin.apis.inputs.mask import default_unknown_width
 
 # Regions of the 512x512 photo (rows, columns), read off the picture: her face
@@ -129,6 +129,39 @@ def test_no_person_is_named_by_file(person_segmenter, tmp_path):
         'below 0.5 everywhere, at most 0.00)')
 
 
+def test_an_object_without_a_face_is_no_person(person_segmenter):
+    """The segmenter takes Chelsea the cat for a person (91 % of the photo);
+    no face is on its mask, so she is refused, naming the box guide."""
+    cat = helpers.images.chelsea()
+    area = np.mean(person_segmenter.confidence(cat) >= 0.5)
+    assert area > 0.5
+    with pytest.raises(MattingInputError) as error:
+        person_segmenter.mask(cat, "image 'cat.png'")
+    assert str(error.value) == (
+        "image 'cat.png': no person found (no face on the segmenter's mask, "
+        f'which covers {100 * area:.1f} % of the image); for another '
+        'object, or a person seen from behind, give a box: --box '
+        'X0,Y0,X1,Y1')
+    with PersonSegmenter(require_face=False) as unchecked:
+        assert np.mean(unchecked.mask(cat)) == area
+
+
+def test_the_face_must_lie_on_the_mask(person_segmenter, astronaut):
+    faces = person_segmenter.face_boxes(astronaut)
+    assert len(faces) == 1
+    x0, y0, x1, y1 = faces[0]
+    rows, columns = PERSON['face']  # the region read off the picture
+    assert x0 < columns.stop and columns.start < x1
+    assert y0 < rows.stop and rows.start < y1
+    inside = np.zeros(astronaut.shape[:2], bool)
+    half = x0 + (x1 - x0 + 1) // 2
+    inside[y0:y1, x0:half] = True  # half of the face's box
+    check_face(faces, inside)
+    inside[y0:y1 - 2] = False  # a sliver below it
+    with pytest.raises(MattingInputError, match='no face on the segmenter'):
+        check_face(faces, inside)
+
+
 def test_person_without_background_is_refused():
     with pytest.raises(MattingInputError) as error:
         person_mask(np.full((4, 5), 0.7, np.float32), 0.6, "image 'x.png'")
@@ -176,7 +209,7 @@ def test_bad_unknown_width_is_refused(person_segmenter, astronaut):
 def test_defaults_and_repr(person_segmenter):
     assert (DEFAULT_MODEL, DEFAULT_THRESHOLD) == ('general', 0.5)
     assert repr(person_segmenter) == (
-        "PersonSegmenter(model='general', threshold=0.5)")
+        "PersonSegmenter(model='general', threshold=0.5, require_face=True)")
 
 
 def test_missing_mediapipe_names_the_extra(without_mediapipe):

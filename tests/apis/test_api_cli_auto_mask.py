@@ -71,10 +71,12 @@ class TestPredictor:
 
     @pytest.mark.parametrize('kwargs, message', [
         (dict(trimap=np.zeros((SIZE, SIZE), np.uint8), auto_mask='person'),
-         'give exactly one of trimaps, masks and auto_mask, got trimaps and '
+         'give exactly one of trimaps, masks, auto_mask and boxes, got '
+         'trimaps and '
          'auto_mask'),
         (dict(mask=np.zeros((SIZE, SIZE), np.uint8), auto_mask='person'),
-         'give exactly one of trimaps, masks and auto_mask, got masks and '
+         'give exactly one of trimaps, masks, auto_mask and boxes, got '
+         'masks and '
          'auto_mask'),
         (dict(auto_mask='cat'), "auto_mask must be one of ('person',), got "
          "'cat'"),
@@ -121,6 +123,24 @@ class TestCommandLine:
         assert (alpha[trimap == 0] == 0).all()
         assert (alpha[trimap == 255] == 255).all()
 
+    def test_an_animal_is_refused_and_the_portrait_written(
+            self, portraits, checkpoint, person_segmenter, tmp_path, capsys):
+        cat = helpers.images.chelsea()
+        cv2.imwrite(str(portraits / 'cat.png'), cat)
+        (portraits / 'broken.jpg').unlink()
+        (portraits / 'sky.png').unlink()
+        out = tmp_path / 'out'
+        assert run([portraits, '--auto-mask', 'person'], checkpoint,
+                   out) == 1
+        area = np.mean(person_segmenter.confidence(cat) >= 0.5)
+        assert capsys.readouterr().err.splitlines() == [
+            f"error: image '{portraits / 'cat.png'}': no person found (no "
+            f"face on the segmenter's mask, which covers {100 * area:.1f} % "
+            'of the image); for another object, or a person seen from '
+            'behind, give a box: --box X0,Y0,X1,Y1'
+        ]
+        assert [p.name for p in out.iterdir()] == ['astronaut.png']
+
     def test_one_file_with_the_segmenters_options(self, portraits,
                                                   checkpoint, astronaut,
                                                   tmp_path):
@@ -144,11 +164,11 @@ class TestCommandLine:
 
     @pytest.mark.parametrize('extra, message', [
         (['trimap.png', '--auto-mask', 'person'],
-         'give one of a trimap, --mask and --auto-mask, got a trimap and '
-         '--auto-mask'),
+         'give one of a trimap, --mask, --auto-mask and --box, got a '
+         'trimap and --auto-mask'),
         (['--mask', 'mask.png', '--auto-mask', 'person'],
-         'give one of a trimap, --mask and --auto-mask, got --mask and '
-         '--auto-mask'),
+         'give one of a trimap, --mask, --auto-mask and --box, got --mask '
+         'and --auto-mask'),
         (['trimap.png', '--auto-mask-model', 'landscape'],
          '--auto-mask-model applies to --auto-mask only'),
         (['--mask', 'mask.png', '--auto-mask-threshold', '0.3'],

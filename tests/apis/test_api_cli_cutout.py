@@ -113,12 +113,13 @@ def test_empty_mask_is_reported(folders, checkpoint, tmp_path, capsys):
 
 
 @pytest.mark.parametrize('extra, message', [
-    (['trimaps/a.png', '--mask', 'masks/a.png'
-      ], 'give one of a trimap, --mask and --auto-mask, got a trimap and '
-      '--mask'),
-    ([], 'give a trimap, --mask MASK or --auto-mask person'),
-    (['trimaps/a.png', '--unknown-width', '5'
-      ], '--unknown-width applies to --mask and --auto-mask only'),
+    (['trimaps/a.png', '--mask', 'masks/a.png'],
+     'give one of a trimap, --mask, --auto-mask and --box, got a trimap '
+     'and --mask'),
+    ([], 'give a trimap, --mask MASK, --auto-mask person or --box '
+     'X0,Y0,X1,Y1'),
+    (['trimaps/a.png', '--unknown-width', '5'],
+     '--unknown-width applies to --mask, --auto-mask and --box only'),
     (['--mask', 'masks'], "image '{image}' and mask '{folders}/masks' must "
      'both be files or both be folders'),
 ])

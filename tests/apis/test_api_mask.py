@@ -167,4 +167,5 @@ class TestPredictWithMask:
         with pytest.raises(ValueError) as error:
             reference_predictor.predict(pair[0], *extra, mask=mask)
         assert str(error.value) == (
-            f'give exactly one of trimaps, masks and auto_mask, got {kind}')
+            'give exactly one of trimaps, masks, auto_mask and boxes, got '
+            f'{kind}')

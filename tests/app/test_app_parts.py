@@ -5,7 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from helpers.images import astronaut, sky
+from helpers.images import BOX, DECOY, astronaut, object_scene, sky
 
 from indexnet_plugin.apis import (MattingInputError, MattingPredictor,
                                   MattingSettings, init_predictor)
@@ -16,7 +16,9 @@ from indexnet_plugin.app import cutout
 from indexnet_plugin.app import cli as app_cli
 from indexnet_plugin.app.cli import (MAX_AUTO_CONCURRENCY, concurrency_within,
                                      parse_args, patient_local_check)
-from indexnet_plugin.app.guides import BRUSHES, GuideInputs, paint
+from indexnet_plugin.apis.inputs.box import box_trimap
+from indexnet_plugin.app.guides import (BOX_COLOUR, BRUSHES, GuideInputs,
+                                        box_of_strokes, box_start, paint)
 from indexnet_plugin.app.matting import RequestError, named, run
 
 
@@ -210,3 +212,73 @@ class TestPersonGuide:
         assert str(error.value).startswith(
             'error: the automatic person mask needs MediaPipe')
         assert str(error.value).endswith(INSTALL_COMMAND)
+
+
+def box_layer(height, width, box):
+    """An RGBA layer with the box brush's paint along a box's diagonal
+    (as a drag from corner to corner), anti-aliased."""
+    strokes = np.zeros((height, width, 4), np.uint8)
+    cv2.line(strokes, box[:2], (box[2] - 1, box[3] - 1), (*BOX_COLOUR, 255),
+             3, cv2.LINE_AA)
+    return strokes
+
+
+class TestBoxGuide:
+    """A box painted on the canvas (its paint's bounding rectangle, nudged
+    by the anti-aliased edges) and strokes: GrabCut's trimap, as
+    ``indexnet-predict --box --scribbles`` makes it."""
+
+    @pytest.fixture(scope='class')
+    def predictor(self):
+        return init_predictor(fast=False)  # random weights: trimaps only
+
+    @pytest.fixture(scope='class')
+    def scene_file(self, tmp_path_factory):
+        path = tmp_path_factory.mktemp('box_inputs') / 'scene.png'
+        cv2.imwrite(str(path), object_scene(decoy=True)[0])
+        return path
+
+    def test_the_box_is_the_rectangle_around_its_paint(self):
+        layers = [box_layer(200, 260, BOX),
+                  layer(200, 260, BRUSHES['foreground'], 255, slice(0, 5),
+                        slice(0, 5))]
+        x0, y0, x1, y1 = box_of_strokes(layers, (200, 260))
+        assert abs(x0 - BOX[0]) <= 2 and abs(y0 - BOX[1]) <= 2
+        assert abs(x1 - BOX[2]) <= 2 and abs(y1 - BOX[3]) <= 2
+        # The box paint is no trimap label.
+        assert (paint(np.full((200, 260), 7, np.uint8), layers[:1]) ==
+                7).all()
+        with pytest.raises(MattingInputError) as error:
+            box_of_strokes(layers[1:], (200, 260))
+        assert str(error.value) == (
+            'draw a box: paint across the object with the box brush (red); '
+            'the box is the rectangle around its paint')
+
+    def test_box_guide_is_the_commands_box(self, predictor, scene_file,
+                                           tmp_path):
+        strokes = [box_layer(200, 260, BOX)]
+        black = np.zeros((200, 260, 4), np.uint8)
+        cv2.circle(black, DECOY, 5, (0, 0, 0, 255), -1)
+        strokes.append(black)
+        inputs = GuideInputs(scene_file, strokes=strokes)
+        box, scribbles = box_start(inputs)
+        result = run(predictor, 'box', inputs, tmp_path)
+        expected = box_trimap(object_scene(decoy=True)[0], box, scribbles)
+        assert np.array_equal(result.trimap, expected)
+        assert result.trimap[DECOY[::-1]] == 0
+        # Filled, the drawing starts from it; later strokes paint over it.
+        filled = GuideInputs(scene_file, start_box=box,
+                             start_scribbles=scribbles, strokes=[
+                                 layer(200, 260, BRUSHES['unknown'], 255,
+                                       slice(0, 10), slice(None))])
+        painted = run(predictor, 'draw', filled, tmp_path).trimap
+        assert (painted[:10] == 128).all()
+        assert np.array_equal(painted[10:], expected[10:])
+
+    def test_without_a_box_is_an_error_line(self, predictor, scene_file,
+                                            tmp_path):
+        with pytest.raises(RequestError) as error:
+            run(predictor, 'box', GuideInputs(scene_file), tmp_path)
+        assert str(error.value) == (
+            'error: draw a box: paint across the object with the box brush '
+            '(red); the box is the rectangle around its paint')

@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``indexnet-predict``, its flags in groups."""
     parser = argparse.ArgumentParser(
         prog='indexnet-predict',
-        description='Predict alpha mattes from images and trimaps, masks or '
-        'an automatic person mask (files, or folders matched by file stem).',
+        description='Predict alpha mattes from images and trimaps, masks, '
+        'an automatic person mask or a box around any object (files, or '
+        'folders matched by file stem).',
         # keeps the version report one library per line
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -53,8 +54,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def _guide_options(parser: argparse.ArgumentParser) -> None:
-    """The images and their guide: a trimap, a mask or the person
-    segmenter."""
+    """The images and their guide: a trimap, a mask, the person segmenter
+    or a box."""
     parser.add_argument('image', help='image file or folder of images')
     parser.add_argument(
         'trimap', nargs='?', help='trimap file or folder of trimaps')
@@ -77,10 +78,23 @@ def _guide_options(parser: argparse.ArgumentParser) -> None:
         help='with --auto-mask: the person is where the segmenter\'s '
         f'confidence is at least this (default: {DEFAULT_THRESHOLD:g})')
     guides.add_argument(
+        '--box', metavar='X0,Y0,X1,Y1|FILE',
+        help='the object is in this box (pixels; columns X0 to X1-1, rows '
+        'Y0 to Y1-1): GrabCut finds it and its mask is made a trimap as '
+        '--mask does; for a folder, one box for all or a boxes file (.csv '
+        'rows stem,X0,Y0,X1,Y1 or .json {"stem": [X0, Y0, X1, Y1]})')
+    guides.add_argument(
+        '--scribbles', metavar='FILE|FOLDER',
+        help='with --box: strokes correcting it, a grey image of the '
+        "image's size (white: object, black: background, grey: no stroke); "
+        'for a folder of images, a folder matched by file stem (images '
+        'without one have no strokes)')
+    guides.add_argument(
         '--unknown-width', type=_pixels, metavar='PIXELS',
-        help='with --mask or --auto-mask: unknown band in pixels on each '
-        f'side of the outline (default: {UNKNOWN_WIDTH_FRACTION * 100:g}%% '
-        f"of the object's size, at least {MIN_UNKNOWN_WIDTH})")
+        help='with --mask, --auto-mask or --box: unknown band in pixels on '
+        'each side of the outline (default: '
+        f'{UNKNOWN_WIDTH_FRACTION * 100:g}%% of the object\'s size, at least '
+        f'{MIN_UNKNOWN_WIDTH})')
     guides.add_argument(
         '--strict-trimap', action='store_true',
         help='refuse trimaps with more than '

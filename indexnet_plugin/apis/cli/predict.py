@@ -20,6 +20,13 @@ makes the mask (file or folder, see
 
     indexnet-predict portraits/ --auto-mask person --checkpoint indexnet.pth
 
+From a box around any object, refined by optional strokes (GrabCut, see
+:mod:`~indexnet_plugin.apis.inputs.box`; for a folder one box for all or a
+boxes file, see :mod:`.boxes`)::
+
+    indexnet-predict bottle.jpg --box 120,40,380,610 --scribbles strokes.png
+    indexnet-predict products/ --box boxes.csv --checkpoint indexnet.pth
+
 With an exported file instead of a checkpoint (``tools/export_onnx.py``'s
 ``.onnx`` or OpenVINO ``.xml``, or the int8 ``.xml`` of
 ``tools/quantize.py``; see :mod:`~indexnet_plugin.apis.loading.exported`)::
@@ -38,9 +45,10 @@ Files are written atomically, so an interrupted run (Ctrl-C: exit status
 prediction, memory, foreground estimation, writing -- is reported on one line
 (``error: ...`` naming the file and the cause) and the others still run; the
 exit status is then 1 (with ``--auto-mask``, an image without a person is
-such a pair). A problem with the flags, device, config, checkpoint, model
-file or folders, or a missing segmenter, exits with 2 before any
-prediction. A trimap whose values were relabelled to 0/128/255 and an image
+such a pair; with ``--box``, a bad box, a boxes file without the image's
+stem or with a malformed entry for it, scribbles of another size). A
+problem with the flags, device, config, checkpoint, model file, boxes file
+or folders, or a missing segmenter, exits with 2 before any prediction. A trimap whose values were relabelled to 0/128/255 and an image
 that runs in tiles each get one ``warning: ...`` line.
 """
 import argparse
@@ -59,6 +67,7 @@ from ..inference.memory import GB, TiledInferenceWarning
 from ..inference.predictor import (BatchPredictionError, MattingPredictor,
                                    image_errors)
 from ..inference.reading import ReadPair, read_pair
+from ..inputs.box import Box
 from ..inputs.folders import find_pairs, list_images
 from ..inputs.images import MattingInputError, describe_error
 from ..inputs.person import DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter
@@ -66,6 +75,7 @@ from ..loading.builder import init_predictor
 from ..loading.checkpoint import CheckpointError
 from ..loading.exported import init_exported_predictor
 from ..runtimes.selection import FastPathWarning
+from .boxes import box_source, scribble_pairs
 from .options import (MEGA, check_device, check_model_source, check_numbers,
                       flag_names, parse_args)
 
@@ -78,29 +88,38 @@ Reader = Callable[[Path, Optional[Path]], Tuple[np.ndarray, np.ndarray]]
 
 
 def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
-    """The trimap or mask source (None for --auto-mask) and what it is
-    (``'trimap'``, ``'mask'`` or ``'auto'``); exactly one is given."""
+    """The trimap, mask or scribbles source (None for --auto-mask and for
+    --box without --scribbles) and what it is (``'trimap'``, ``'mask'``,
+    ``'auto'`` or ``'box'``); exactly one guide is given."""
     given = [
         name for name, value in (('a trimap', args.trimap),
-                                 ('--mask', args.mask), ('--auto-mask',
-                                                         args.auto_mask))
-        if value is not None
+                                 ('--mask', args.mask),
+                                 ('--auto-mask', args.auto_mask),
+                                 ('--box', args.box)) if value is not None
     ]
     if not given:
-        raise MattingInputError(
-            'give a trimap, --mask MASK or --auto-mask person')
+        raise MattingInputError('give a trimap, --mask MASK, --auto-mask '
+                                'person or --box X0,Y0,X1,Y1')
     if len(given) > 1:
-        raise MattingInputError('give one of a trimap, --mask and '
-                                f"--auto-mask, got {' and '.join(given)}")
+        raise MattingInputError('give one of a trimap, --mask, --auto-mask '
+                                f"and --box, got {' and '.join(given)}")
     if args.trimap is not None and args.unknown_width is not None:
         raise MattingInputError(
-            '--unknown-width applies to --mask and --auto-mask only')
-    for flag, value in (('--auto-mask-model', args.auto_mask_model),
-                        ('--auto-mask-threshold', args.auto_mask_threshold)):
-        if args.auto_mask is None and value is not None:
-            raise MattingInputError(f'{flag} applies to --auto-mask only')
+            '--unknown-width applies to --mask, --auto-mask and --box only')
+    for flag, value, guide, guide_flag in (
+        ('--auto-mask-model', args.auto_mask_model, args.auto_mask,
+         '--auto-mask'),
+        ('--auto-mask-threshold', args.auto_mask_threshold, args.auto_mask,
+         '--auto-mask'),
+        ('--scribbles', args.scribbles, args.box, '--box'),
+    ):
+        if guide is None and value is not None:
+            raise MattingInputError(f'{flag} applies to {guide_flag} only')
     if args.auto_mask is not None:
         return None, 'auto'
+    if args.box is not None:
+        return (None if args.scribbles is None else Path(args.scribbles),
+                'box')
     if args.mask is None:
         return Path(args.trimap), 'trimap'
     return Path(args.mask), 'mask'
@@ -109,7 +128,10 @@ def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
 def _pairs(image: Path, guide: Optional[Path], what: str
            ) -> Tuple[List[Tuple[Path, Optional[Path]]], List[str]]:
     """The (image, trimap or mask) pairs to predict and the unmatched
-    images; with --auto-mask the image or the folder's images alone."""
+    images; with --auto-mask the image or the folder's images alone, with
+    --box each with its scribbles or None."""
+    if what == 'box':
+        return scribble_pairs(image, guide)
     if guide is None:
         return [(path, None) for path in (
             list_images(image) if image.is_dir() else [image])], []
@@ -197,10 +219,15 @@ def _predictor(args: argparse.Namespace) -> MattingPredictor:
 
 
 def _reader(args: argparse.Namespace, predictor: MattingPredictor,
-            what: str, segmenter: Optional[PersonSegmenter]) -> Reader:
+            what: str, segmenter: Optional[PersonSegmenter],
+            boxes: Optional[Callable[[Path], Box]]) -> Reader:
     """What reads an image with its trimap: read as the predictor reads
-    trimaps, made from the mask, or made from the segmenter's mask."""
+    trimaps, made from the mask, from the segmenter's mask or from the
+    image's box and scribbles."""
     guides = predictor.guides
+    if what == 'box':
+        return lambda image, scribbles: guides.box_pair(
+            image, boxes(image), scribbles, args.unknown_width)
     if what == 'auto':
         return lambda image, _: guides.auto_pair(image, segmenter,
                                                  args.unknown_width)
@@ -273,6 +300,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             segmenter = PersonSegmenter(
                 args.auto_mask_model or DEFAULT_MODEL,
                 args.auto_mask_threshold or DEFAULT_THRESHOLD)
+        boxes = None if args.box is None else box_source(args.box)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always', FastPathWarning)
             predictor = _predictor(args)
@@ -295,7 +323,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for problem in problems:
         _report(problem)
     failures = len(problems)
-    read = _reader(args, predictor, what, segmenter)
+    read = _reader(args, predictor, what, segmenter, boxes)
     progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
     try:
         for start in range(0, len(pairs), args.batch_size):

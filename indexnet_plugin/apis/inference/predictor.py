@@ -181,6 +181,8 @@ class MattingPredictor:
                 *,
                 mask: Optional[ArrayOrPath] = None,
                 auto_mask: Optional[AutoMask] = None,
+                box: Optional[Sequence[int]] = None,
+                scribbles: Optional[ArrayOrPath] = None,
                 unknown_width: Optional[int] = None) -> np.ndarray:
         """Predict the alpha matte of one image.
 
@@ -199,6 +201,10 @@ class MattingPredictor:
                 :class:`~indexnet_plugin.apis.inputs.person.PersonSegmenter`
                 with other options;
                 its mask is made a trimap as ``mask`` is.
+            box: Instead of a trimap: ``(X0, Y0, X1, Y1)`` around any object,
+                found by GrabCut, see :mod:`~indexnet_plugin.apis.inputs.box`.
+            scribbles: With ``box``: a grey image (H, W) of strokes
+                correcting it, white the object and black background.
             unknown_width: Band width of that trimap in pixels (default: a
                 fraction of the object's size).
 
@@ -209,8 +215,8 @@ class MattingPredictor:
 
         Raises:
             MattingInputError: Invalid input, named by file; no person
-                found.
-            ValueError: Not exactly one of trimap, mask and auto_mask.
+                found; a bad box or no object in it.
+            ValueError: Not exactly one of trimap, mask, auto_mask and box.
             SegmenterNotInstalledError: ``auto_mask`` without
                 ``mediapipe``.
         """
@@ -221,6 +227,8 @@ class MattingPredictor:
                 as_float,
                 masks=None if mask is None else [mask],
                 auto_mask=auto_mask,
+                boxes=None if box is None else [box],
+                scribbles=None if scribbles is None else [scribbles],
                 unknown_width=unknown_width)[0]
         except BatchPredictionError as failed:
             raise failed.errors[0]
@@ -232,6 +240,8 @@ class MattingPredictor:
                       *,
                       masks: Optional[Sequence[ArrayOrPath]] = None,
                       auto_mask: Optional[AutoMask] = None,
+                      boxes: Optional[Sequence[Sequence[int]]] = None,
+                      scribbles: Optional[Sequence[ArrayOrPath]] = None,
                       unknown_width: Optional[int] = None
                       ) -> List[np.ndarray]:
         """Predict the alpha mattes of images of any sizes.
@@ -247,6 +257,8 @@ class MattingPredictor:
             as_float: See :meth:`predict`.
             masks: Instead of trimaps: mask paths or arrays, one per image.
             auto_mask: Instead of trimaps: see :meth:`predict`.
+            boxes: Instead of trimaps: one box per image, see :meth:`predict`.
+            scribbles: With ``boxes``: one scribble image (or None) each.
             unknown_width: See :meth:`predict`.
 
         Returns:
@@ -259,8 +271,8 @@ class MattingPredictor:
                 person found, or an error while predicting them); it holds
                 the alphas of the others and each failure.
         """
-        load = self.guides.batch_reader(len(images), trimaps, masks,
-                                        auto_mask, unknown_width)
+        load = self.guides.batch_reader(len(images), trimaps, masks, auto_mask,
+                                        unknown_width, boxes, scribbles)
         pairs: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
         errors: Dict[int, Exception] = {}
         for i, image in enumerate(images):

@@ -1,7 +1,8 @@
 """Reading an image with its guide as an (image, trimap) pair.
 
-A guide is a trimap, a mask (made a trimap by :mod:`.mask`'s rule) or a
-mask found by the bundled person segmenter (:mod:`.person`). The
+A guide is a trimap, a mask (made a trimap by :mod:`.mask`'s rule), a
+mask found by the bundled person segmenter (:mod:`.person`) or a box, with
+optional strokes, around any object (:mod:`.box`); exactly one per image. The
 predictor, ``indexnet-predict`` and ``indexnet-app`` read guides through one
 :class:`GuideReader`, so a guide gives the same trimap everywhere.
 """
@@ -9,9 +10,10 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .person import PersonSegmenter, check_auto_mask
+from .box import load_box_pair
 from .images import ArrayOrPath, load_pair
 from .mask import check_unknown_width, load_mask_pair
+from .person import PersonSegmenter, check_auto_mask
 
 Pair = Tuple[np.ndarray, np.ndarray]
 # ``auto_mask``: a kind of :data:`~.person.AUTO_MASK_KINDS` or a segmenter.
@@ -60,6 +62,15 @@ class GuideReader:
         :func:`~.mask.load_mask_pair`."""
         return load_mask_pair(image, mask, unknown_width)
 
+    def box_pair(self,
+                 image: ArrayOrPath,
+                 box: Sequence[int],
+                 scribbles: Optional[ArrayOrPath] = None,
+                 unknown_width: Optional[int] = None) -> Pair:
+        """Read an image and make the trimap of the object in a box, see
+        :func:`~.box.load_box_pair`."""
+        return load_box_pair(image, box, scribbles, unknown_width)
+
     def auto_pair(self,
                   image: ArrayOrPath,
                   auto_mask: AutoMask = 'person',
@@ -101,30 +112,39 @@ class GuideReader:
         return self._segmenter
 
     def batch_reader(
-        self, count: int, trimaps: Optional[Sequence[ArrayOrPath]],
+        self,
+        count: int,
+        trimaps: Optional[Sequence[ArrayOrPath]],
         masks: Optional[Sequence[ArrayOrPath]],
-        auto_mask: Optional[AutoMask], unknown_width: Optional[int]
+        auto_mask: Optional[AutoMask],
+        unknown_width: Optional[int],
+        boxes: Optional[Sequence[Sequence[int]]] = None,
+        scribbles: Optional[Sequence[Optional[ArrayOrPath]]] = None
     ) -> Callable[[int, ArrayOrPath], Pair]:
         """Check the guides of ``count`` images and return what reads the
         i-th image with its trimap.
 
         Raises:
-            ValueError: Not exactly one of trimaps, masks and auto_mask,
-                different numbers of images and trimaps (masks), an unknown
+            ValueError: Not exactly one of trimaps, masks, auto_mask and
+                boxes, scribbles without boxes, a number of trimaps (masks,
+                boxes, scribbles) other than ``count``, an unknown
                 ``auto_mask`` or an invalid ``unknown_width``.
             SegmenterNotInstalledError: ``auto_mask`` without
                 ``mediapipe``.
         """
         given = [
             name for name, value in (('trimaps', trimaps), ('masks', masks),
-                                     ('auto_mask', auto_mask))
-            if value is not None
+                                     ('auto_mask', auto_mask),
+                                     ('boxes', boxes)) if value is not None
         ]
         if len(given) != 1:
             raise ValueError(
-                'give exactly one of trimaps, masks and auto_mask, got ' +
-                (' and '.join(given) or 'none'))
-        for kind, guides in (('trimaps', trimaps), ('masks', masks)):
+                'give exactly one of trimaps, masks, auto_mask and boxes, '
+                f"got {' and '.join(given) or 'none'}")
+        if scribbles is not None and boxes is None:
+            raise ValueError('scribbles refine boxes: give boxes with them')
+        for kind, guides in (('trimaps', trimaps), ('masks', masks),
+                             ('boxes', boxes), ('scribbles', scribbles)):
             if guides is not None and len(guides) != count:
                 raise ValueError(f'got {count} images but {len(guides)} '
                                  f'{kind}')
@@ -134,5 +154,9 @@ class GuideReader:
         if masks is not None:
             return lambda i, image: self.mask_pair(image, masks[i],
                                                    unknown_width)
+        if boxes is not None:
+            strokes = scribbles or [None] * count
+            return lambda i, image: self.box_pair(image, boxes[i], strokes[
+                i], unknown_width)
         segmenter = self.segmenter(auto_mask)
         return lambda i, image: segmenter.load_pair(image, unknown_width)

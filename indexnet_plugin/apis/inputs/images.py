@@ -100,7 +100,7 @@ def decode_file(path: Union[str, Path], what: str) -> np.ndarray:
     return array
 
 
-def _to_uint8(array: np.ndarray, name: str) -> np.ndarray:
+def to_uint8(array: np.ndarray, name: str) -> np.ndarray:
     """Convert 8- or 16-bit pixels to ``uint8`` (``round(v / 257)``)."""
     if array.dtype == np.uint8:
         return array
@@ -170,7 +170,7 @@ def as_image(array: np.ndarray, name: str = 'image array') -> np.ndarray:
     channels = channel_count(array, name)
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise MattingInputError(f'{name}: image is empty ({array.shape})')
-    array = _to_uint8(array, name)
+    array = to_uint8(array, name)
     if channels == 1:
         return np.repeat(array.reshape(array.shape[:2] + (1, )), 3, axis=2)
     if channels == 4:
@@ -208,7 +208,7 @@ def as_trimap(array: np.ndarray,
         TrimapRelabelledWarning: Pixels were relabelled.
     """
     channel_count(array, name)
-    array = _to_uint8(array, name)
+    array = to_uint8(array, name)
     array = np.ascontiguousarray(
         grey_channel(array, name, 'trimap',
                      'a grayscale image with values 0, 128 and 255'))
@@ -269,14 +269,19 @@ def load_pair(image: ArrayOrPath,
     """
     image_array = load_image(image)
     trimap_array = load_trimap(trimap, strict_trimap, relabel_trimap)
-    if image_array.shape[:2] != trimap_array.shape:
-        image_name = describe_source(image, 'image')
-        trimap_name = describe_source(trimap, 'trimap')
-        raise MattingInputError(
-            f'{trimap_name} is {trimap_array.shape[0]}x{trimap_array.shape[1]}'
-            f' (HxW) but {image_name} is {image_array.shape[0]}x'
-            f'{image_array.shape[1]}, expected the same size')
+    check_same_size(trimap_array.shape, describe_source(trimap, 'trimap'),
+                    image_array.shape[:2], describe_source(image, 'image'))
     return image_array, trimap_array
+
+
+def check_same_size(guide: Tuple[int, int], guide_name: str,
+                    image: Tuple[int, int], image_name: str) -> None:
+    """Refuse a guide (trimap, mask, scribbles) of another (H, W) than its
+    image, naming both."""
+    if guide != image:
+        raise MattingInputError(
+            f'{guide_name} is {guide[0]}x{guide[1]} (HxW) but {image_name} '
+            f'is {image[0]}x{image[1]}, expected the same size')
 
 
 def describe_source(source: ArrayOrPath, what: str) -> str:

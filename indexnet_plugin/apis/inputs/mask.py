@@ -30,8 +30,8 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from .images import (ArrayOrPath, MattingInputError, decode_file,
-                 describe_source, grey_channel, load_image)
+from .images import (ArrayOrPath, MattingInputError, check_same_size,
+                     decode_file, describe_source, grey_channel, load_image)
 from .trimap import BACKGROUND, FOREGROUND, UNKNOWN
 
 THRESHOLD = 0.5
@@ -164,10 +164,6 @@ def load_mask_pair(
     check_unknown_width(unknown_width)
     image_array = load_image(image)
     coverage = load_mask(mask)
-    if image_array.shape[:2] != coverage.shape:
-        raise MattingInputError(
-            f"{describe_source(mask, 'mask')} is {coverage.shape[0]}x"
-            f'{coverage.shape[1]} (HxW) but '
-            f"{describe_source(image, 'image')} is {image_array.shape[0]}x"
-            f'{image_array.shape[1]}, expected the same size')
+    check_same_size(coverage.shape, describe_source(mask, 'mask'),
+                    image_array.shape[:2], describe_source(image, 'image'))
     return image_array, mask_to_trimap(coverage, unknown_width)
