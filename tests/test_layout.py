@@ -1,5 +1,6 @@
 """The package's layout as the README's map states it: ``apis/`` is folders
-by subsystem whose imports run one way."""
+by subsystem whose imports run one way, and modules and functions short
+enough to read whole."""
 import ast
 from pathlib import Path
 
@@ -12,6 +13,9 @@ APIS = PACKAGE / 'apis'
 # Each subsystem may import only the ones before it (README, "The package").
 LAYERS = ('inputs', 'cutout', 'runtimes', 'inference', 'loading', 'convert',
           'cli')
+# Past these a module holds several components, a function several steps.
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
 
 
 def imported_subsystems(path: Path):
@@ -49,3 +53,18 @@ def test_imports_run_one_way(subsystem):
     ]
     assert wrong == [], f'{subsystem} may import only {allowed}'
 
+
+def test_modules_and_functions_stay_small():
+    too_long = []
+    for path in sorted(PACKAGE.rglob('*.py')):
+        source = path.read_text()
+        name = path.relative_to(PACKAGE)
+        if source.count('\n') > MAX_MODULE_LINES:
+            too_long.append(f'{name}: {source.count(chr(10))} lines')
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f'{name}:{node.lineno} {node.name}: '
+                                    f'{length} lines')
+    assert too_long == []

@@ -14,6 +14,7 @@ The work is :func:`.matting.run`; this module only converts between Gradio's
 values (RGB arrays, file paths) and it.
 """
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 
 import cv2
@@ -90,25 +91,94 @@ def canvas_start(predictor, image, mask, band, start_from_mask,
     return dict(background=rgba, layers=[], composite=None), ''
 
 
-def box_start_canvas(predictor, image, canvas, band):
-    """The box fill button: the canvas starts from the trimap of the object
-    in the box painted in red, refined by the strokes. Returns the canvas,
-    the message, the person's start (dropped), the box's start (box,
-    scribbles) and the guide source; on an error the canvas keeps its
-    strokes."""
-    if image is None:
-        return gr.update(), 'error: upload an image', False, None, 'draw'
-    try:
-        start = box_start(_inputs(image, None, None, band, False, canvas))
-    except MattingInputError as error:
-        return (gr.update(), f'error: {named(str(error), (Path(image), ))}',
-                False, None, 'draw')
-    value, message = canvas_start(predictor, image, None, band, False,
-                                  start_box=start)
-    if value is None:
-        return gr.update(), message, False, None, 'draw'
-    return (value, FILLED_BOX.format(format_box(start[0])), False, start,
-            'draw')
+class Handlers:
+    """What the page's events call, bound to the served predictor.
+
+    Args:
+        predictor: The served predictor (shared by every request).
+        out_root: Folder for the requests' PNG files.
+    """
+
+    def __init__(self, predictor: MattingPredictor, out_root: Path):
+        self.predictor = predictor
+        self.out_root = out_root
+
+    def matte(self, image, source, canvas, trimap, mask, band,
+              start_from_mask, start_from_person, start_box, estimate, kind,
+              colour, picture, progress=gr.Progress()):
+        """The button: messages, trimap used, alpha, cut-out view,
+        downloads and the result (kept for recompositing)."""
+        if image is None:
+            return ('error: upload an image', None, None, None, None, None)
+        try:
+            result = run(
+                self.predictor, source,
+                _inputs(image, trimap, mask, band, start_from_mask, canvas,
+                        start_from_person, start_box),
+                self.out_root, estimate,
+                lambda share, what: progress(share, desc=what))
+        except RequestError as error:
+            return str(error), None, None, None, None, None
+        files = [str(result.files[k]) for k in ('alpha', 'rgba', 'trimap')]
+        return ('\n'.join(result.notes) or 'done', result.trimap,
+                result.alpha, _view(result, kind, colour, picture), files,
+                result)
+
+    def predict(self, image, trimap):
+        """``api_name='predict'``: the alpha, RGBA and trimap PNG files."""
+        if image is None or trimap is None:
+            raise gr.Error('error: give an image file and a trimap file')
+        try:
+            result = run(self.predictor, 'trimap',
+                         GuideInputs(Path(image), Path(trimap)),
+                         self.out_root)
+        except RequestError as error:
+            raise gr.Error(str(error)) from None
+        return tuple(str(result.files[k])
+                     for k in ('alpha', 'rgba', 'trimap'))
+
+    def restart(self, image, mask, band, start_from_mask):
+        """A new image, mask or start: the canvas from it, the person's and
+        the box's starts dropped."""
+        return (*canvas_start(self.predictor, image, mask, band,
+                              start_from_mask), False, None)
+
+    def fill_from_person(self, image, mask, band):
+        """The person fill button: the canvas starts from the automatic
+        person mask's trimap, for the draw guide."""
+        if image is None:
+            return None, 'error: upload an image', False, None, 'draw'
+        start, message = canvas_start(self.predictor, image, mask, band,
+                                      False, True)
+        if start is None:
+            return start, message, False, None, 'draw'
+        return start, FILLED, True, None, 'draw'
+
+    def fill_from_box(self, image, canvas, band):
+        """The box fill button: the canvas starts from the trimap of the
+        object in the box painted in red, refined by the strokes. Returns
+        the canvas, the message, the person's start (dropped), the box's
+        start (box, scribbles) and the guide source; on an error the
+        canvas keeps its strokes."""
+        if image is None:
+            return gr.update(), 'error: upload an image', False, None, 'draw'
+        try:
+            start = box_start(_inputs(image, None, None, band, False, canvas))
+        except MattingInputError as error:
+            message = f'error: {named(str(error), (Path(image), ))}'
+            return gr.update(), message, False, None, 'draw'
+        value, message = canvas_start(self.predictor, image, None, band,
+                                      False, start_box=start)
+        if value is None:
+            return gr.update(), message, False, None, 'draw'
+        return (value, FILLED_BOX.format(format_box(start[0])), False, start,
+                'draw')
+
+    @staticmethod
+    def recomposite(result, kind, colour, picture):
+        """A new backdrop: the last cut-out over it."""
+        return None if result is None else _view(result, kind, colour,
+                                                 picture)
 
 
 def _view(result: MattingResult, kind, colour, picture) -> np.ndarray:
@@ -118,6 +188,123 @@ def _view(result: MattingResult, kind, colour, picture) -> np.ndarray:
     height, width = result.alpha.shape
     behind = cutout.backdrop(kind, height, width, colour, picture)
     return _rgb(composite(result.colours, result.alpha, behind))
+
+
+def _guide_column() -> SimpleNamespace:
+    """The inputs: image, guide source, canvas and its starts, trimap,
+    mask, band width, the button."""
+    levels = list(BRUSHES.values())
+    column = SimpleNamespace()
+    column.image = gr.File(label='Image', file_types=['image'],
+                           elem_id='image')
+    column.source = gr.Radio(list(SOURCES), value='draw', label='Guide',
+                             elem_id='source')
+    column.canvas = gr.ImageEditor(
+        label='Draw: white = foreground, black = background, grey = '
+        'unknown, red = the box around an object (for the box guide or its '
+        'fill); the eraser gives back the start',
+        type='numpy', image_mode='RGBA', sources=(), transforms=(),
+        layers=False, format='png',
+        brush=gr.Brush(colors=[brush_colour(v) for v in levels] +
+                       [f'rgb{BOX_COLOUR}'],
+                       default_color=brush_colour(levels[0]),
+                       color_mode='fixed'),
+        eraser=gr.Eraser(), elem_id='canvas')
+    column.start_from_mask = gr.Checkbox(
+        label='Start drawing from the mask (else all unknown)',
+        elem_id='start_from_mask')
+    column.fill_person = gr.Button(
+        'Fill the trimap editor from an automatic person mask',
+        elem_id='fill_person')
+    column.fill_box = gr.Button(
+        'Fill the trimap editor from the box (red) and strokes',
+        elem_id='fill_box')
+    column.start_from_person = gr.State(False)
+    column.start_box = gr.State(None)
+    with gr.Row():
+        column.trimap = gr.File(label='Trimap (0 / 128 / 255)',
+                                file_types=['image'], elem_id='trimap')
+        column.mask = gr.File(label='Mask (binary or soft)',
+                              file_types=['image'], elem_id='mask')
+    column.band = gr.Slider(
+        0, MAX_BAND, value=0, step=1,
+        label='Mask: unknown band, pixels on each side of the outline (0: '
+        f"{UNKNOWN_WIDTH_FRACTION:.0%} of the object's size, at least "
+        f'{MIN_UNKNOWN_WIDTH})',
+        elem_id='band')
+    column.button = gr.Button('Predict alpha matte', variant='primary',
+                              elem_id='run')
+    return column
+
+
+def _result_column() -> SimpleNamespace:
+    """The results: messages, trimap used, alpha, cut-out over a backdrop,
+    downloads."""
+    column = SimpleNamespace()
+    column.messages = gr.Textbox(label='Messages', interactive=False,
+                                 elem_id='messages')
+    with gr.Row():
+        column.trimap_used = gr.Image(label='Trimap used', format='png',
+                                      interactive=False,
+                                      elem_id='trimap_used')
+        column.alpha = gr.Image(label='Alpha', format='png',
+                                interactive=False, elem_id='alpha')
+    column.view = gr.Image(label='Cut-out', format='png', interactive=False,
+                           elem_id='cutout')
+    column.estimate = gr.Checkbox(
+        value=True, label="Estimate foreground colours (else the image's "
+        'own)', elem_id='estimate')
+    with gr.Row():
+        column.kind = gr.Radio(list(cutout.BACKDROPS), value='checkerboard',
+                               label='Backdrop', elem_id='backdrop')
+        column.colour = gr.ColorPicker(value='#00b140',
+                                       label='Backdrop colour')
+    column.picture = gr.Image(label='Backdrop picture', type='numpy',
+                              sources=['upload'], height=160)
+    column.downloads = gr.File(
+        label='Downloads: alpha, RGBA cut-out, trimap (PNG)',
+        file_count='multiple', interactive=False, elem_id='downloads')
+    return column
+
+
+def _connect(handlers: Handlers, guide: SimpleNamespace,
+             result: SimpleNamespace, concurrency: int) -> None:
+    """Wire the page's events; the two predictions share one queue."""
+    starts = [guide.start_from_person, guide.start_box]
+    for trigger in (guide.image.change, guide.mask.change,
+                    guide.start_from_mask.change):
+        trigger(handlers.restart,
+                [guide.image, guide.mask, guide.band, guide.start_from_mask],
+                [guide.canvas, result.messages, *starts], queue=False)
+    guide.fill_person.click(
+        handlers.fill_from_person, [guide.image, guide.mask, guide.band],
+        [guide.canvas, result.messages, *starts, guide.source], queue=False)
+    guide.fill_box.click(
+        handlers.fill_from_box, [guide.image, guide.canvas, guide.band],
+        [guide.canvas, result.messages, *starts, guide.source], queue=False)
+    last = gr.State()
+    guide.button.click(
+        handlers.matte,
+        [guide.image, guide.source, guide.canvas, guide.trimap, guide.mask,
+         guide.band, guide.start_from_mask, *starts, result.estimate,
+         result.kind, result.colour, result.picture],
+        [result.messages, result.trimap_used, result.alpha, result.view,
+         result.downloads, last],
+        api_name='matte', concurrency_id=QUEUE,
+        concurrency_limit=concurrency)
+    # The scripted endpoint's own (hidden) inputs and outputs.
+    with gr.Row(visible=False):
+        api_inputs = [gr.File(), gr.File()]
+        api_outputs = [gr.File(), gr.File(), gr.File()]
+        api_button = gr.Button()
+    api_button.click(handlers.predict, api_inputs, api_outputs,
+                     api_name='predict', concurrency_id=QUEUE,
+                     concurrency_limit=concurrency)
+    for trigger in (result.kind.change, result.colour.change,
+                    result.picture.change):
+        trigger(handlers.recomposite,
+                [last, result.kind, result.colour, result.picture],
+                result.view, queue=False)
 
 
 def build_page(predictor: MattingPredictor, served: str, out_root: Path,
@@ -133,160 +320,14 @@ def build_page(predictor: MattingPredictor, served: str, out_root: Path,
     Returns:
         gr.Blocks: The page, its queue set, not launched.
     """
-
-    def matte(image, source, canvas, trimap, mask, band, start_from_mask,
-              start_from_person, start_box, estimate, kind, colour, picture,
-              progress=gr.Progress()):
-        if image is None:
-            return ('error: upload an image', None, None, None, None, None)
-        try:
-            result = run(
-                predictor, source,
-                _inputs(image, trimap, mask, band, start_from_mask, canvas,
-                        start_from_person, start_box),
-                out_root, estimate,
-                lambda share, what: progress(share, desc=what))
-        except RequestError as error:
-            return str(error), None, None, None, None, None
-        files = [str(result.files[k]) for k in ('alpha', 'rgba', 'trimap')]
-        return ('\n'.join(result.notes) or 'done', result.trimap,
-                result.alpha, _view(result, kind, colour, picture), files,
-                result)
-
-    def predict(image, trimap):
-        if image is None or trimap is None:
-            raise gr.Error('error: give an image file and a trimap file')
-        try:
-            result = run(predictor, 'trimap',
-                         GuideInputs(Path(image), Path(trimap)), out_root)
-        except RequestError as error:
-            raise gr.Error(str(error)) from None
-        return tuple(str(result.files[k])
-                     for k in ('alpha', 'rgba', 'trimap'))
-
-    def restart(image, mask, band, start_from_mask):
-        """A new image, mask or start: the canvas from it, the person's and
-        the box's starts dropped."""
-        return (*canvas_start(predictor, image, mask, band, start_from_mask),
-                False, None)
-
-    def fill_from_person(image, mask, band):
-        """The fill button: the canvas starts from the automatic person
-        mask's trimap, for the draw guide."""
-        if image is None:
-            return None, 'error: upload an image', False, None, 'draw'
-        start, message = canvas_start(predictor, image, mask, band, False,
-                                      True)
-        if start is None:
-            return start, message, False, None, 'draw'
-        return start, FILLED, True, None, 'draw'
-
-    def recomposite(result, kind, colour, picture):
-        return None if result is None else _view(result, kind, colour,
-                                                 picture)
-
-    levels = list(BRUSHES.values())
     with gr.Blocks(title='IndexNet matting', analytics_enabled=False,
                    delete_cache=(3600, 3600)) as page:
         gr.Markdown(f'## IndexNet matting\nServing {served}.')
-        last = gr.State()
         with gr.Row():
             with gr.Column():
-                image = gr.File(label='Image', file_types=['image'],
-                                elem_id='image')
-                source = gr.Radio(list(SOURCES), value='draw', label='Guide',
-                                  elem_id='source')
-                canvas = gr.ImageEditor(
-                    label='Draw: white = foreground, black = background, '
-                    'grey = unknown, red = the box around an object (for '
-                    'the box guide or its fill); the eraser gives back the '
-                    'start',
-                    type='numpy', image_mode='RGBA', sources=(),
-                    transforms=(), layers=False, format='png',
-                    brush=gr.Brush(colors=[brush_colour(v) for v in levels] +
-                                   [f'rgb{BOX_COLOUR}'],
-                                   default_color=brush_colour(levels[0]),
-                                   color_mode='fixed'),
-                    eraser=gr.Eraser(), elem_id='canvas')
-                start_from_mask = gr.Checkbox(
-                    label='Start drawing from the mask (else all unknown)',
-                    elem_id='start_from_mask')
-                fill = gr.Button(
-                    'Fill the trimap editor from an automatic person mask',
-                    elem_id='fill_person')
-                fill_box = gr.Button(
-                    'Fill the trimap editor from the box (red) and strokes',
-                    elem_id='fill_box')
-                start_from_person = gr.State(False)
-                start_box = gr.State(None)
-                with gr.Row():
-                    trimap = gr.File(label='Trimap (0 / 128 / 255)',
-                                     file_types=['image'], elem_id='trimap')
-                    mask = gr.File(label='Mask (binary or soft)',
-                                   file_types=['image'], elem_id='mask')
-                band = gr.Slider(
-                    0, MAX_BAND, value=0, step=1,
-                    label='Mask: unknown band, pixels on each side of the '
-                    f'outline (0: {UNKNOWN_WIDTH_FRACTION:.0%} of the '
-                    f"object's size, at least {MIN_UNKNOWN_WIDTH})",
-                    elem_id='band')
-                button = gr.Button('Predict alpha matte', variant='primary',
-                                   elem_id='run')
+                guide = _guide_column()
             with gr.Column():
-                messages = gr.Textbox(label='Messages', interactive=False,
-                                      elem_id='messages')
-                with gr.Row():
-                    trimap_used = gr.Image(label='Trimap used', format='png',
-                                           interactive=False,
-                                           elem_id='trimap_used')
-                    alpha = gr.Image(label='Alpha', format='png',
-                                     interactive=False, elem_id='alpha')
-                view = gr.Image(label='Cut-out', format='png',
-                                interactive=False, elem_id='cutout')
-                estimate = gr.Checkbox(
-                    value=True, label='Estimate foreground colours (else '
-                    "the image's own)", elem_id='estimate')
-                with gr.Row():
-                    kind = gr.Radio(list(cutout.BACKDROPS),
-                                    value='checkerboard', label='Backdrop',
-                                    elem_id='backdrop')
-                    colour = gr.ColorPicker(value='#00b140',
-                                            label='Backdrop colour')
-                picture = gr.Image(label='Backdrop picture', type='numpy',
-                                   sources=['upload'], height=160)
-                downloads = gr.File(
-                    label='Downloads: alpha, RGBA cut-out, trimap (PNG)',
-                    file_count='multiple', interactive=False,
-                    elem_id='downloads')
-        # The scripted endpoint's own (hidden) inputs and outputs.
-        with gr.Row(visible=False):
-            api_image, api_trimap = gr.File(), gr.File()
-            api_outputs = [gr.File(), gr.File(), gr.File()]
-            api_button = gr.Button()
-
-        for trigger in (image.change, mask.change, start_from_mask.change):
-            trigger(restart, [image, mask, band, start_from_mask],
-                    [canvas, messages, start_from_person, start_box],
-                    queue=False)
-        fill.click(fill_from_person, [image, mask, band],
-                   [canvas, messages, start_from_person, start_box, source],
-                   queue=False)
-        fill_box.click(lambda *values: box_start_canvas(predictor, *values),
-                       [image, canvas, band],
-                       [canvas, messages, start_from_person, start_box,
-                        source], queue=False)
-        button.click(
-            matte,
-            [image, source, canvas, trimap, mask, band, start_from_mask,
-             start_from_person, start_box, estimate, kind, colour, picture],
-            [messages, trimap_used, alpha, view, downloads, last],
-            api_name='matte', concurrency_id=QUEUE,
-            concurrency_limit=concurrency)
-        api_button.click(predict, [api_image, api_trimap], api_outputs,
-                         api_name='predict', concurrency_id=QUEUE,
-                         concurrency_limit=concurrency)
-        for trigger in (kind.change, colour.change, picture.change):
-            trigger(recomposite, [last, kind, colour, picture], view,
-                    queue=False)
+                result = _result_column()
+        _connect(Handlers(predictor, out_root), guide, result, concurrency)
     page.queue(default_concurrency_limit=concurrency)
     return page

@@ -76,6 +76,22 @@ class InvertedResidual(nn.Module):
         return out + x if self.use_res_connect else out
 
 
+
+def _check_arguments(in_channels: int, out_stride: int, width_mult: float,
+                     index_mode: str) -> None:
+    """Raise ValueError naming the first invalid encoder argument."""
+    if out_stride not in OUT_STRIDES:
+        raise ValueError(
+            f'out_stride must be one of {OUT_STRIDES}, got {out_stride!r}')
+    if index_mode not in INDEX_MODES:
+        raise ValueError(f'index_mode must be one of {INDEX_MODES}, '
+                         f'got {index_mode!r}')
+    if not isinstance(in_channels, int) or in_channels <= 0:
+        raise ValueError(
+            f'in_channels must be a positive int, got {in_channels!r}')
+    if not width_mult > 0:
+        raise ValueError(f'width_mult must be > 0, got {width_mult!r}')
+
 @MODELS.register_module()
 class IndexNetEncoder(BaseModule):
     """MobileNetV2 encoder of IndexNet with learned index pooling.
@@ -128,64 +144,14 @@ class IndexNetEncoder(BaseModule):
                  use_context: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if out_stride not in OUT_STRIDES:
-            raise ValueError(
-                f'out_stride must be one of {OUT_STRIDES}, got {out_stride!r}')
-        if index_mode not in INDEX_MODES:
-            raise ValueError(f'index_mode must be one of {INDEX_MODES}, '
-                             f'got {index_mode!r}')
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(
-                f'in_channels must be a positive int, got {in_channels!r}')
-        if not width_mult > 0:
-            raise ValueError(f'width_mult must be > 0, got {width_mult!r}')
+        _check_arguments(in_channels, out_stride, width_mult, index_mode)
         self.in_channels = in_channels
         self.out_stride = out_stride
         self.width_mult = width_mult
         self.freeze_bn = freeze_bn
 
-        # Copy the table before adapting it: one row per stage with a
-        # dilation column appended.
-        stages = [[e, int(c * width_mult), n, s, 1]
-                  for e, c, n, s in self.arch_settings]
-        if out_stride == 16:
-            # Trade the last downsampling (stage 6) for dilation 2 in the
-            # last two stages, keeping the receptive field.
-            stages[-2][4] = stages[-1][4] = 2
-
-        stem_channels = int(STEM_CHANNELS * width_mult)
-        self.layers = nn.ModuleList([
-            ConvModule(
-                in_channels,
-                stem_channels,
-                3,
-                padding=1,
-                norm_cfg=norm_cfg,
-                act_cfg=dict(type='ReLU6'))
-        ])
-        # The stem always downsamples; a stage downsamples where
-        # MobileNetV2 has stride 2, unless dilated for out_stride 16.
-        self.downsampled_layers = [0]
-        channels = [stem_channels]  # output channels of each layer
-        for expand_ratio, out_chn, num_blocks, stride, dilation in stages:
-            downsample = stride == 2
-            # A stride-2 stage would stride in its first block; that block
-            # sees the coarser grid's dilation, halved.
-            first_dilation = max(dilation // 2, 1) if downsample else dilation
-            dilations = [first_dilation] + [dilation] * (num_blocks - 1)
-            self.layers.append(
-                nn.Sequential(*[
-                    InvertedResidual(
-                        channels[-1] if i == 0 else out_chn,
-                        out_chn,
-                        d,
-                        expand_ratio,
-                        norm_cfg,
-                        use_res_connect=i > 0) for i, d in enumerate(dilations)
-                ]))
-            if downsample and dilation == 1:
-                self.downsampled_layers.append(len(self.layers) - 1)
-            channels.append(out_chn)
+        self.layers, self.downsampled_layers, channels = self._make_layers(
+            norm_cfg)
         # Every layer but the last feeds the decoder a shortcut.
         self.shortcut_channels = tuple(channels[:-1])
         # The first decoder stage weights the output with the coarsest
@@ -217,6 +183,58 @@ class IndexNetEncoder(BaseModule):
                 1,
                 norm_cfg=norm_cfg,
                 act_cfg=dict(type='ReLU6'))
+
+    def _make_layers(self, norm_cfg: Optional[dict]
+                     ) -> Tuple[nn.ModuleList, List[int], List[int]]:
+        """The stem and the MobileNetV2 stages of :attr:`arch_settings`.
+
+        Returns:
+            tuple: The layers, the indices of those that downsample (each
+            gets an index block), and each layer's output channels.
+        """
+        # Copy the table before adapting it: one row per stage with a
+        # dilation column appended.
+        stages = [[e, int(c * self.width_mult), n, s, 1]
+                  for e, c, n, s in self.arch_settings]
+        if self.out_stride == 16:
+            # Trade the last downsampling (stage 6) for dilation 2 in the
+            # last two stages, keeping the receptive field.
+            stages[-2][4] = stages[-1][4] = 2
+
+        stem_channels = int(STEM_CHANNELS * self.width_mult)
+        layers = nn.ModuleList([
+            ConvModule(
+                self.in_channels,
+                stem_channels,
+                3,
+                padding=1,
+                norm_cfg=norm_cfg,
+                act_cfg=dict(type='ReLU6'))
+        ])
+        # The stem always downsamples; a stage downsamples where
+        # MobileNetV2 has stride 2, unless dilated for out_stride 16.
+        downsampled_layers = [0]
+        channels = [stem_channels]  # output channels of each layer
+        for expand_ratio, out_chn, num_blocks, stride, dilation in stages:
+            downsample = stride == 2
+            # A stride-2 stage would stride in its first block; that block
+            # sees the coarser grid's dilation, halved.
+            first_dilation = max(dilation // 2, 1) if downsample else dilation
+            dilations = [first_dilation] + [dilation] * (num_blocks - 1)
+            layers.append(
+                nn.Sequential(*[
+                    InvertedResidual(
+                        channels[-1] if i == 0 else out_chn,
+                        out_chn,
+                        d,
+                        expand_ratio,
+                        norm_cfg,
+                        use_res_connect=i > 0) for i, d in enumerate(dilations)
+                ]))
+            if downsample and dilation == 1:
+                downsampled_layers.append(len(layers) - 1)
+            channels.append(out_chn)
+        return layers, downsampled_layers, channels
 
     def train(self, mode: bool = True) -> 'IndexNetEncoder':
         """Set the training mode, keeping BatchNorms in eval if frozen."""

@@ -8,7 +8,7 @@ import pytest
 
 from indexnet_plugin.datasets.comp1k import (SPLITS, make_synthetic_comp1k,
                                              trimap_from_alpha)
-from indexnet_plugin.datasets.comp1k.prepare import composite
+from indexnet_plugin.datasets.comp1k.compositing import composite
 from indexnet_plugin.datasets.comp1k.synthetic import synthetic_composite
 
 ADOBE = 'Adobe-licensed images'

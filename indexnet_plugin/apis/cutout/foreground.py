@@ -87,6 +87,39 @@ class _Half(NamedTuple):
     b_image: np.ndarray  # (M, 3)
 
 
+def _half(y: np.ndarray, x: np.ndarray, width: int, height: int,
+          flat_image: np.ndarray, flat_alpha: np.ndarray) -> _Half:
+    """The fixed terms of the pixels at rows ``y``, columns ``x`` (one
+    colour of the checkerboard)."""
+    pixel = y * width + x
+    # Up, down, left, right; a missing neighbour points at the pixel itself
+    # with weight 0.
+    neighbours = np.stack([
+        np.where(y > 0, pixel - width, pixel),
+        np.where(y < height - 1, pixel + width, pixel),
+        np.where(x > 0, pixel - 1, pixel),
+        np.where(x < width - 1, pixel + 1, pixel)
+    ])
+    weights = (
+        REGULARIZATION +
+        GRADIENT_WEIGHT * np.abs(flat_alpha[neighbours] - flat_alpha[pixel]))
+    weights *= neighbours != pixel
+    a = flat_alpha[pixel][:, None]
+    total = weights.sum(0)[:, None]
+    # The determinant is written without the a^2 (1 - a)^2 terms that
+    # cancel, so it stays accurate in float32 when total is tiny.
+    return _Half(
+        pixel=pixel,
+        neighbours=neighbours,
+        weights=weights[..., None],
+        f_diagonal=a * a + total,
+        b_diagonal=(1 - a)**2 + total,
+        off_diagonal=a * (1 - a),
+        determinant=total * (a * a + (1 - a)**2 + total),
+        f_image=a * flat_image[pixel],
+        b_image=(1 - a) * flat_image[pixel])
+
+
 def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
                  bg: np.ndarray, iterations: int) -> None:
     """Red-black Gauss-Seidel sweeps on one level, in place.
@@ -106,40 +139,13 @@ def _solve_level(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray,
     rows, cols = np.nonzero(~(opaque | clear) | edge)
     flat_image, flat_alpha = image.reshape(-1, 3), alpha.reshape(-1)
     flat_fg, flat_bg = fg.reshape(-1, 3), bg.reshape(-1, 3)
-    halves = []
     # Pixels of one colour of the checkerboard only have neighbours of the
     # other, so each half is updated at once with the latest values.
-    for parity in (0, 1):
-        chosen = (rows + cols) % 2 == parity
-        y, x = rows[chosen], cols[chosen]
-        pixel = y * width + x
-        # Up, down, left, right; a missing neighbour points at the pixel
-        # itself with weight 0.
-        neighbours = np.stack([
-            np.where(y > 0, pixel - width, pixel),
-            np.where(y < height - 1, pixel + width, pixel),
-            np.where(x > 0, pixel - 1, pixel),
-            np.where(x < width - 1, pixel + 1, pixel)
-        ])
-        weights = (
-            REGULARIZATION + GRADIENT_WEIGHT *
-            np.abs(flat_alpha[neighbours] - flat_alpha[pixel]))
-        weights *= neighbours != pixel
-        a = flat_alpha[pixel][:, None]
-        total = weights.sum(0)[:, None]
-        # The determinant is written without the a^2 (1 - a)^2 terms that
-        # cancel, so it stays accurate in float32 when total is tiny.
-        halves.append(
-            _Half(
-                pixel=pixel,
-                neighbours=neighbours,
-                weights=weights[..., None],
-                f_diagonal=a * a + total,
-                b_diagonal=(1 - a)**2 + total,
-                off_diagonal=a * (1 - a),
-                determinant=total * (a * a + (1 - a)**2 + total),
-                f_image=a * flat_image[pixel],
-                b_image=(1 - a) * flat_image[pixel]))
+    halves = [
+        _half(rows[chosen], cols[chosen], width, height, flat_image,
+              flat_alpha)
+        for chosen in ((rows + cols) % 2 == parity for parity in (0, 1))
+    ]
     for _ in range(iterations):
         for h in halves:
             f_rhs = h.f_image + (h.weights * flat_fg[h.neighbours]).sum(0)

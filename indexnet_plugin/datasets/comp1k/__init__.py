@@ -9,8 +9,8 @@ synthetic stand-in in the same layout.
   generates and prepares one in a single call.
 """
 from .layout import SPLITS, SplitLayout, composite_name
-from .prepare import (PrepareReport, Problem, composite, fit_background,
-                      prepare_comp1k)
+from .compositing import Problem, composite, fit_background
+from .prepare import PrepareReport, prepare_comp1k
 from .synthetic import (SyntheticSources, build_demo_dataset,
                         make_synthetic_comp1k, synthetic_alpha,
                         synthetic_background, synthetic_foreground,

@@ -12,7 +12,7 @@ generator seeded by ``(seed, role, index)``, so it does not depend on how
 many other images are made.
 """
 import os.path as osp
-from typing import List, NamedTuple, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import cv2
 import numpy as np
@@ -20,7 +20,8 @@ import numpy as np
 from ...fileio import write_atomically, write_image_atomically
 from .layout import COCO2014_PREFIX, COMBINED_DIR, OTHER_DIR, SPLITS
 from .layout import SplitLayout, composite_name
-from .prepare import composite, prepare_comp1k
+from .compositing import composite
+from .prepare import prepare_comp1k
 
 # Seed roles: one independent random stream per kind of image.
 _FOREGROUND, _BACKGROUND = 0, 1
@@ -278,6 +279,22 @@ def _write_split(split: SplitLayout, root: str, bg_dir: str,
     _write_lines(osp.join(src, split.bg_list), bg_names)
 
 
+def _check_counts_and_sizes(counts: Dict[str, int],
+                            min_size: Tuple[int, int],
+                            max_size: Tuple[int, int]) -> None:
+    """Raise ValueError naming the first count that is not a positive int,
+    or an empty (or under 64 pixels) foreground size range."""
+    for key, value in counts.items():
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f'{key} must be a positive int, but got {value!r}')
+    if not (len(min_size) == len(max_size) == 2 and 64 <= min(min_size)
+            and all(lo <= hi for lo, hi in zip(min_size, max_size))):
+        raise ValueError(
+            'min_size and max_size must be (height, width) pairs with '
+            f'64 <= min_size <= max_size, but got {min_size} and {max_size}')
+
+
 def make_synthetic_comp1k(
     root: str,
     seed: int = 0,
@@ -314,20 +331,10 @@ def make_synthetic_comp1k(
         ValueError: A count is not positive or the size range is empty or
             under 64 pixels.
     """
-    counts = dict(
-        num_train_fg=num_train_fg,
-        train_bg_per_fg=train_bg_per_fg,
-        num_test_fg=num_test_fg,
-        test_bg_per_fg=test_bg_per_fg)
-    for key, value in counts.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f'{key} must be a positive int, but got {value!r}')
-    if not (len(min_size) == len(max_size) == 2 and 64 <= min(min_size)
-            and all(lo <= hi for lo, hi in zip(min_size, max_size))):
-        raise ValueError(
-            'min_size and max_size must be (height, width) pairs with '
-            f'64 <= min_size <= max_size, but got {min_size} and {max_size}')
+    _check_counts_and_sizes(
+        dict(num_train_fg=num_train_fg, train_bg_per_fg=train_bg_per_fg,
+             num_test_fg=num_test_fg, test_bg_per_fg=test_bg_per_fg),
+        min_size, max_size)
     sources = SyntheticSources(root, osp.join(root, 'coco'),
                                osp.join(root, 'VOCdevkit'))
     coco_dir = osp.join(sources.coco_root, 'train2014')
