@@ -60,6 +60,8 @@ setup(
         'app': read_requirements('app'),
         # tools/quantize.py (indexnet_plugin.apis.convert.quantize)
         'quantize': read_requirements('quantize'),
+        # indexnet-predict --ray (indexnet_plugin.apis.distributed)
+        'ray': read_requirements('ray'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={

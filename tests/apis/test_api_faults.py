@@ -11,7 +11,9 @@ import pytest
 
 from indexnet_plugin import fileio
 from indexnet_plugin.apis import BatchPredictionError, MattingInputError
-from indexnet_plugin.apis.cli import predict as cli
+from indexnet_plugin.apis.cli import reporting
+from indexnet_plugin.apis.inference import outputs as outputs_module
+from indexnet_plugin.apis.loading import spec as spec_module
 from indexnet_plugin.apis.cli.predict import main
 from indexnet_plugin.apis.runtimes import selection
 
@@ -92,7 +94,7 @@ def test_full_disk_for_one_pair(folder, run, capsys, monkeypatch):
 
 
 def test_prediction_error_for_one_pair(folder, run, capsys, monkeypatch):
-    init_predictor = cli.init_predictor
+    init_predictor = spec_module.init_predictor
 
     def failing_on_c(*args, **kwargs):
         predictor = init_predictor(*args, **kwargs)
@@ -106,7 +108,7 @@ def test_prediction_error_for_one_pair(folder, run, capsys, monkeypatch):
         predictor.network = run_network
         return predictor
 
-    monkeypatch.setattr(cli, 'init_predictor', failing_on_c)
+    monkeypatch.setattr(spec_module, 'init_predictor', failing_on_c)
     assert run('--batch-size', '6') == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         f"error: image '{folder / 'images' / 'c.png'}': RuntimeError: "
@@ -117,14 +119,14 @@ def test_prediction_error_for_one_pair(folder, run, capsys, monkeypatch):
 
 def test_foreground_estimation_error_and_memory_error(
         folder, run, capsys, monkeypatch):
-    estimate = cli.estimate_foreground
+    estimate = outputs_module.estimate_foreground
 
     def failing(image, alpha):
         if image.shape[:2] == SIZES['d']:
             raise MemoryError()
         return estimate(image, alpha)
 
-    monkeypatch.setattr(cli, 'estimate_foreground', failing)
+    monkeypatch.setattr(outputs_module, 'estimate_foreground', failing)
     assert run('--rgba') == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         f"error: image '{folder / 'images' / 'd.png'}': out of memory"
@@ -135,7 +137,7 @@ def test_foreground_estimation_error_and_memory_error(
 
 def test_ctrl_c_stops_cleanly(folder, run, capsys, monkeypatch):
     calls = []
-    estimate = cli.estimate_foreground
+    estimate = outputs_module.estimate_foreground
 
     def interrupted_at_the_third(image, alpha):
         calls.append(image.shape)
@@ -143,8 +145,9 @@ def test_ctrl_c_stops_cleanly(folder, run, capsys, monkeypatch):
             raise KeyboardInterrupt
         return estimate(image, alpha)
 
-    monkeypatch.setattr(cli, 'estimate_foreground', interrupted_at_the_third)
-    assert run('--rgba', '--batch-size', '2') == cli.EXIT_INTERRUPTED
+    monkeypatch.setattr(outputs_module, 'estimate_foreground',
+                        interrupted_at_the_third)
+    assert run('--rgba', '--batch-size', '2') == reporting.EXIT_INTERRUPTED
     assert capsys.readouterr().err.strip().splitlines() == [
         'error: interrupted; the files written are complete (atomic writes), '
         'the rest are not written'
@@ -177,7 +180,7 @@ def test_ctrl_c_stops_cleanly(folder, run, capsys, monkeypatch):
 ])
 def test_bad_flags_are_one_line_naming_the_flag(run, capsys, flags,
                                                 message):
-    assert run(*flags) == cli.EXIT_FATAL
+    assert run(*flags) == reporting.EXIT_FATAL
     assert capsys.readouterr().err.strip() == f'error: {message}'
 
 
@@ -204,7 +207,7 @@ def test_predict_batch_keeps_the_others(reference_predictor, pair,
 
 
 def test_backend_is_for_the_fast_network(run, capsys):
-    assert run('--backend', 'torch') == cli.EXIT_FATAL
+    assert run('--backend', 'torch') == reporting.EXIT_FATAL
     assert capsys.readouterr().err.strip() == (
         'error: --backend torch runs the fast network; leave out --no-fast')
 

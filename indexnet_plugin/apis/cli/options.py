@@ -19,9 +19,12 @@ from ..inputs.person import (AUTO_MASK_KINDS, DEFAULT_MODEL,
                              DEFAULT_THRESHOLD, INSTALL_COMMAND, MODELS)
 from ..inputs.trimap import RULE
 from ..loading.exported import EXPORTED_BACKENDS
+from ..distributed.ray_batch import CLIENT_PREFIX as RAY_CLIENT_PREFIX
 from ..runtimes.selection import BACKENDS
 
 MEGA = 1e6
+# --ray without an address: a local cluster.
+LOCAL_RAY = 'local'
 # Arguments of the predictor as the flags that set them, for its messages.
 FLAGS = {
     'batch_size': '--batch-size',
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--version', action='version', version=version_report())
     for add_group in (_guide_options, _model_options, _output_options,
-                      _runtime_options, _report_options):
+                      _runtime_options, _ray_options, _report_options):
         add_group(parser)
     return parser
 
@@ -138,6 +141,11 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     outputs.add_argument(
         '--save-trimap', action='store_true',
         help='also write <stem>_trimap.png (the trimap used)')
+    outputs.add_argument(
+        '--overwrite', action='store_true',
+        help='write every output again; by default an output that exists '
+        'is kept (files are written atomically, so it is complete) and an '
+        'image whose outputs all exist is skipped')
 
 
 def _runtime_options(parser: argparse.ArgumentParser) -> None:
@@ -172,6 +180,27 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
         '--tile-overlap', type=int, default=DEFAULT_TILE_OVERLAP)
 
 
+def _ray_options(parser: argparse.ArgumentParser) -> None:
+    """Many images on Ray: the same work on a pool of worker processes,
+    on this machine or a cluster's."""
+    ray = parser.add_argument_group(
+        'Ray (the [ray] extra: many images on many processes or machines)')
+    ray.add_argument(
+        '--ray', nargs='?', const=LOCAL_RAY, metavar='ADDRESS',
+        help='predict on Ray workers: without ADDRESS a local cluster on '
+        'this machine (127.0.0.1 only); auto or HOST:PORT an existing '
+        'cluster, whose nodes see the same paths (give it after the '
+        'folders, or as --ray=ADDRESS)')
+    ray.add_argument(
+        '--ray-workers', type=_count, metavar='N',
+        help="with --ray: workers, each with its own model (default: one "
+        "per --ray-cpus-per-worker CPUs of the cluster)")
+    ray.add_argument(
+        '--ray-cpus-per-worker', type=_count, default=1, metavar='N',
+        help='with --ray: CPUs reserved for each worker, its threads '
+        '(default: 1)')
+
+
 def _report_options(parser: argparse.ArgumentParser) -> None:
     """What the command says while it runs."""
     report = parser.add_argument_group('reporting')
@@ -188,6 +217,14 @@ def _pixels(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(
             f'expected a positive number of pixels, got {text!r}')
+    return int(text)
+
+
+def _count(text: str) -> int:
+    """An argparse type: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f'expected a positive whole number, got {text!r}')
     return int(text)
 
 
@@ -250,6 +287,32 @@ def check_model_source(args: argparse.Namespace) -> None:
         raise ValueError('--model-file runs an exported model on the CPU '
                          f"({', '.join(EXPORTED_BACKENDS)}); leave out "
                          f"{' and '.join(conflicts)}")
+
+
+def check_ray(args: argparse.Namespace) -> None:
+    """Ray's flags only with --ray, a CPU device, and an ADDRESS that is
+    one (not a folder taken for it)."""
+    if args.ray is None:
+        for flag, given in (('--ray-workers', args.ray_workers is not None),
+                            ('--ray-cpus-per-worker',
+                             args.ray_cpus_per_worker != 1)):
+            if given:
+                raise ValueError(f'{flag} applies to --ray only')
+        return
+    if args.device.split(':')[0] != 'cpu':
+        raise ValueError(f'--ray runs on CPU workers; leave out --device '
+                         f'{args.device}')
+    address = args.ray
+    if address.startswith(RAY_CLIENT_PREFIX):
+        raise ValueError(
+            f'--ray {address}: Ray Data does not run through Ray Client '
+            '(ray://); run indexnet-predict on a node of the cluster with '
+            '--ray auto (e.g. through ray job submit)')
+    if address not in (LOCAL_RAY, 'auto') and not re.fullmatch(
+            r'[\w.-]+:\d+', address):
+        raise ValueError(
+            f"--ray {address!r} is not a Ray address (auto or HOST:PORT); "
+            'give --ray after the folders, or as --ray=ADDRESS')
 
 
 def check_device(text: str) -> None:

@@ -41,7 +41,9 @@ checkerboard) and with ``--save-trimap`` ``out/<stem>_trimap.png``. Cut-out
 colours are estimated (:mod:`~indexnet_plugin.apis.cutout.foreground`)
 unless ``--no-fg-estimation``.
 Files are written atomically, so an interrupted run (Ctrl-C: exit status
-130) leaves only complete outputs. A pair that fails anywhere -- reading,
+130) leaves only complete outputs, and a rerun writes only the outputs that
+are missing (``--overwrite``: all; see
+:mod:`~indexnet_plugin.apis.inference.outputs`). A pair that fails anywhere -- reading,
 prediction, memory, foreground estimation, writing -- is reported on one line
 (``error: ...`` naming the file and the cause) and the others still run; the
 exit status is then 1 (with ``--auto-mask``, an image without a person is
@@ -50,41 +52,35 @@ stem or with a malformed entry for it, scribbles of another size). A
 problem with the flags, device, config, checkpoint, model file, boxes file
 or folders, or a missing segmenter, exits with 2 before any prediction. A trimap whose values were relabelled to 0/128/255 and an image
 that runs in tiles each get one ``warning: ...`` line.
+
+With ``--ray`` the same work runs on a pool of Ray workers, on this machine
+or a cluster (:mod:`.ray_run`, :mod:`~indexnet_plugin.apis.distributed`)::
+
+    indexnet-predict images/ trimaps/ --checkpoint indexnet.pth -o out --ray
 """
 import argparse
-import sys
 import warnings
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
-import numpy as np
 from tqdm import tqdm
 
-from ...fileio import write_image_atomically
-from ..cutout.foreground import estimate_foreground
-from ..cutout.visualize import preview, rgba_cutout
-from ..inference.memory import GB, TiledInferenceWarning
-from ..inference.predictor import (BatchPredictionError, MattingPredictor,
-                                   image_errors)
-from ..inference.reading import ReadPair, read_pair
-from ..inputs.box import Box
+from ..inference.chunks import BoxSource, PairPaths, pair_reader, run_chunk
+from ..inference.memory import GB
+from ..inference.outputs import OutputOptions
+from ..inference.predictor import MattingPredictor
 from ..inputs.folders import find_pairs, list_images
-from ..inputs.images import MattingInputError, describe_error
+from ..inputs.images import MattingInputError
 from ..inputs.person import DEFAULT_MODEL, DEFAULT_THRESHOLD, PersonSegmenter
-from ..loading.builder import init_predictor
 from ..loading.checkpoint import CheckpointError
-from ..loading.exported import init_exported_predictor
+from ..loading.spec import PredictorSpec
 from ..runtimes.selection import FastPathWarning
 from .boxes import box_source, scribble_pairs
-from .options import (MEGA, check_device, check_model_source, check_numbers,
-                      flag_names, parse_args)
-
-EXIT_BAD_PAIRS = 1
-EXIT_FATAL = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
-# Reads one image with its trimap: (image path, trimap or mask path or None)
-# -> BGR image (H, W, 3), trimap (H, W).
-Reader = Callable[[Path, Optional[Path]], Tuple[np.ndarray, np.ndarray]]
+from .options import (LOCAL_RAY, MEGA, check_device, check_model_source,
+                      check_numbers, check_ray, flag_names, parse_args)
+from .ray_run import import_ray, run_on_ray, start_ray, stop_ray
+from .reporting import (EXIT_BAD_PAIRS, EXIT_FATAL, EXIT_INTERRUPTED,
+                        report, report_outcomes)
 
 
 def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
@@ -144,43 +140,6 @@ def _pairs(image: Path, guide: Optional[Path], what: str
     return [(image, guide)], []
 
 
-def _write(picture: np.ndarray, path: Path) -> None:
-    """Write one output image atomically, naming it if that fails."""
-    try:
-        write_image_atomically(picture, path)
-    except OSError as error:
-        raise OSError(
-            f"cannot write '{path}': {error.strerror or error}") from error
-
-
-def _save(args: argparse.Namespace, stem: str, image: np.ndarray,
-          trimap: np.ndarray, alpha: np.ndarray) -> None:
-    """Write the outputs requested for one pair."""
-    out = Path(args.out_dir)
-    _write(alpha, out / f'{stem}.png')
-    if args.save_trimap:
-        _write(trimap, out / f'{stem}_trimap.png')
-    colours = image
-    if (args.rgba or args.foreground
-            or args.preview) and not args.no_fg_estimation:
-        colours = estimate_foreground(image, alpha)
-    if args.rgba:
-        _write(rgba_cutout(colours, alpha),
-                               out / f'{stem}_rgba.png')
-    if args.foreground:
-        _write(colours, out / f'{stem}_fg.png')
-    if args.preview:
-        _write(
-            preview(image, trimap, alpha, colours),
-            out / f'{stem}_preview.png')
-
-
-def _report(message: str, kind: str = 'error') -> None:
-    """One error (or warning) line on stderr, not mangling the progress
-    bar."""
-    tqdm.write(f'{kind}: {message}', file=sys.stderr)
-
-
 def _network_summary(predictor: MattingPredictor,
                      model_file: Optional[str]) -> str:
     """Which network runs (an exported file: which, and fp32 or int8) and
@@ -199,90 +158,104 @@ def _network_summary(predictor: MattingPredictor,
                       'GB)')
 
 
+def predictor_spec(args: argparse.Namespace) -> PredictorSpec:
+    """What the predictor is built from: the checkpoint or the exported
+    --model-file, with the tiling, batching, memory and trimap flags."""
+    return PredictorSpec(
+        config=args.config, checkpoint=args.checkpoint,
+        model_file=args.model_file, device=args.device,
+        fast=not args.no_fast, backend=args.backend,
+        options=dict(
+            max_pixels=(None if args.max_megapixels is None else int(
+                args.max_megapixels * MEGA)),
+            max_memory=args.max_memory,
+            strict_trimap=args.strict_trimap,
+            tile_size=args.tile_size,
+            tile_overlap=args.tile_overlap,
+            batch_size=args.batch_size))
+
+
+def output_options(args: argparse.Namespace) -> OutputOptions:
+    """What is written for each image, from the output flags."""
+    return OutputOptions(
+        Path(args.out_dir), save_trimap=args.save_trimap, rgba=args.rgba,
+        foreground=args.foreground, preview=args.preview,
+        fg_estimation=not args.no_fg_estimation, overwrite=args.overwrite)
+
+
 def _predictor(args: argparse.Namespace) -> MattingPredictor:
-    """The predictor of the checkpoint or the exported --model-file, with
-    the tiling, batching, memory and trimap flags."""
-    options = dict(
-        max_pixels=(None if args.max_megapixels is None else int(
-            args.max_megapixels * MEGA)),
-        max_memory=args.max_memory,
-        strict_trimap=args.strict_trimap,
-        tile_size=args.tile_size,
-        tile_overlap=args.tile_overlap,
-        batch_size=args.batch_size)
-    if args.model_file is not None:
-        return init_exported_predictor(args.model_file, args.backend,
-                                       **options)
-    return init_predictor(args.config, args.checkpoint, args.device,
-                          fast=not args.no_fast, backend=args.backend,
-                          **options)
+    """The predictor, its fast-path fallback reported as a warning line
+    (and with --verbose what runs)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', FastPathWarning)
+        predictor = predictor_spec(args).build()
+    for warning in caught:
+        if issubclass(warning.category, FastPathWarning):
+            report(str(warning.message), 'warning')  # fell back: why
+        else:
+            warnings.showwarning(warning.message, warning.category,
+                                 warning.filename, warning.lineno)
+    if args.verbose:
+        report(_network_summary(predictor, args.model_file), 'info')
+    return predictor
 
 
-def _reader(args: argparse.Namespace, predictor: MattingPredictor,
-            what: str, segmenter: Optional[PersonSegmenter],
-            boxes: Optional[Callable[[Path], Box]]) -> Reader:
-    """What reads an image with its trimap: read as the predictor reads
-    trimaps, made from the mask, from the segmenter's mask or from the
-    image's box and scribbles."""
-    guides = predictor.guides
-    if what == 'box':
-        return lambda image, scribbles: guides.box_pair(
-            image, boxes(image), scribbles, args.unknown_width)
-    if what == 'auto':
-        return lambda image, _: guides.auto_pair(image, segmenter,
-                                                 args.unknown_width)
-    if what == 'mask':
-        return lambda image, mask: guides.mask_pair(image, mask,
-                                                    args.unknown_width)
-    return guides.trimap_pair
+class _Prepared(NamedTuple):
+    """What a run needs once the flags are checked."""
+    pairs: List[PairPaths]
+    problems: List[str]  # images without a unique guide
+    what: str  # 'trimap', 'mask', 'auto' or 'box'
+    segmenter: Optional[PersonSegmenter]  # with --auto-mask
+    boxes: Optional[BoxSource]  # with --box
+    predictor: Optional[MattingPredictor]  # None with --ray: the workers'
+    ray_started: bool = False  # --ray started (or joined) a cluster
 
 
-def _load(predictor: MattingPredictor, read: Reader, image_path: Path,
-          guide_path: Optional[Path]) -> ReadPair:
-    """Read one pair, reporting its notes (relabelled values, tiles)."""
-    pair = read_pair(predictor, lambda: read(image_path, guide_path),
-                     image_path)
-    for note in pair.notes:
-        _report(note, 'warning')
-    return pair
+def _prepare(args: argparse.Namespace) -> _Prepared:
+    """Check the flags, list the pairs, build the segmenter and the
+    predictor (with --ray: check first that Ray is installed, and build
+    the predictor here too, so that a bad model exits before Ray starts;
+    then start or join the cluster)."""
+    check_numbers(args)
+    check_model_source(args)
+    check_device(args.device)
+    check_ray(args)
+    guide, what = _guide(args)
+    pairs, problems = _pairs(Path(args.image), guide, what)
+    if args.ray is not None:
+        import_ray(local=args.ray == LOCAL_RAY)
+    segmenter = None
+    if what == 'auto':  # before the model: a missing extra is found fast
+        segmenter = PersonSegmenter(
+            args.auto_mask_model or DEFAULT_MODEL,
+            args.auto_mask_threshold or DEFAULT_THRESHOLD)
+    boxes = None if args.box is None else box_source(args.box)
+    predictor = _predictor(args)
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    if args.ray is None:
+        return _Prepared(pairs, problems, what, segmenter, boxes, predictor)
+    del predictor  # the workers build their own
+    return _Prepared(pairs, problems, what, segmenter, boxes, None,
+                     start_ray(args))
 
 
-def _run_chunk(args: argparse.Namespace, predictor: MattingPredictor,
-               read: Reader, chunk: Sequence[Tuple[Path, Optional[Path]]],
-               progress: tqdm) -> int:
-    """Predict and write up to ``--batch-size`` pairs; returns how many
-    failed. A failure of one pair (reading, prediction, foreground
-    estimation, writing) is one error line; the others go on."""
-    failures = 0
-    loaded = []
-    for image_path, guide_path in chunk:
-        try:
-            pair = _load(predictor, read, image_path, guide_path)
-            loaded.append((image_path, pair.image, pair.trimap))
-        except image_errors() as error:
-            _report(describe_error(error, image_path))
-            failures += 1
-            progress.update()
-    with warnings.catch_warnings():
-        # Reported above by file name.
-        warnings.simplefilter('ignore', TiledInferenceWarning)
-        try:
-            alphas = predictor.predict_batch([item[1] for item in loaded],
-                                             [item[2] for item in loaded])
-            errors = {}
-        except BatchPredictionError as failed:
-            alphas, errors = failed.alphas, failed.errors
-    for index, ((image_path, image, trimap),
-                alpha) in enumerate(zip(loaded, alphas)):
-        try:
-            if index in errors:
-                raise errors[index]
-            _save(args, image_path.stem, image, trimap, alpha)
-        except image_errors() as error:
-            _report(describe_error(error, image_path))
-            failures += 1
-        progress.update()
-    return failures
+def _run_here(args: argparse.Namespace, prepared: _Prepared) -> int:
+    """Predict every pair in this process, chunk by chunk; returns how
+    many failed."""
+    pairs, predictor = prepared.pairs, prepared.predictor
+    read = pair_reader(predictor, prepared.what, args.unknown_width,
+                       prepared.segmenter, prepared.boxes)
+    outputs = output_options(args)
+    progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
+    try:
+        return sum(
+            report_outcomes(
+                run_chunk(predictor, read,
+                          pairs[start:start + args.batch_size], outputs),
+                progress)
+            for start in range(0, len(pairs), args.batch_size))
+    finally:
+        progress.close()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -290,52 +263,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     130 interrupted)."""
     args = parse_args(argv)
     try:
-        check_numbers(args)
-        check_model_source(args)
-        check_device(args.device)
-        guide, what = _guide(args)
-        pairs, problems = _pairs(Path(args.image), guide, what)
-        segmenter = None
-        if what == 'auto':  # before the model: a missing extra is found fast
-            segmenter = PersonSegmenter(
-                args.auto_mask_model or DEFAULT_MODEL,
-                args.auto_mask_threshold or DEFAULT_THRESHOLD)
-        boxes = None if args.box is None else box_source(args.box)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', FastPathWarning)
-            predictor = _predictor(args)
-        for warning in caught:
-            if issubclass(warning.category, FastPathWarning):
-                _report(str(warning.message), 'warning')  # fell back: why
-            else:
-                warnings.showwarning(warning.message, warning.category,
-                                     warning.filename, warning.lineno)
-        if args.verbose:
-            _report(_network_summary(predictor, args.model_file), 'info')
-        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+        prepared = _prepare(args)
     except (MattingInputError, CheckpointError, ValueError, OSError,
-            ImportError) as error:  # ImportError: no segmenter or OpenVINO
-        _report(flag_names(str(error)))
+            ImportError) as error:  # ImportError: no segmenter, OpenVINO, Ray
+        # (OSError: also Ray's ConnectionError, no cluster at --ray ADDRESS)
+        report(flag_names(str(error)))
         return EXIT_FATAL
     except KeyboardInterrupt:
-        _report('interrupted')
+        report('interrupted')
         return EXIT_INTERRUPTED
-    for problem in problems:
-        _report(problem)
-    failures = len(problems)
-    read = _reader(args, predictor, what, segmenter, boxes)
-    progress = tqdm(total=len(pairs), unit='image', disable=args.quiet)
+    for problem in prepared.problems:
+        report(problem)
     try:
-        for start in range(0, len(pairs), args.batch_size):
-            failures += _run_chunk(args, predictor, read,
-                                   pairs[start:start + args.batch_size],
-                                   progress)
+        if args.ray is None:
+            failures = _run_here(args, prepared)
+        else:
+            failures = run_on_ray(args, predictor_spec(args),
+                                  output_options(args), prepared.pairs,
+                                  prepared.what, prepared.boxes)
     except KeyboardInterrupt:
-        _report('interrupted; the files written are complete (atomic '
-                'writes), the rest are not written')
+        report('interrupted; the files written are complete (atomic '
+               'writes), the rest are not written')
         return EXIT_INTERRUPTED
     finally:
-        progress.close()
-        if segmenter is not None:
-            segmenter.close()
-    return EXIT_BAD_PAIRS if failures else 0
+        if prepared.segmenter is not None:
+            prepared.segmenter.close()
+        if prepared.ray_started:
+            stop_ray()
+    return EXIT_BAD_PAIRS if failures or prepared.problems else 0
