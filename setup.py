@@ -60,6 +60,8 @@ setup(
         'app': read_requirements('app'),
         # tools/quantize.py (indexnet_plugin.apis.convert.quantize)
         'quantize': read_requirements('quantize'),
+        # indexnet-predict on video clips (indexnet_plugin.apis.video)
+        'video': read_requirements('video'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={
