@@ -11,7 +11,7 @@ PACKAGE = Path(indexnet_plugin.__file__).parent
 APIS = PACKAGE / 'apis'
 # Each subsystem may import only the ones before it (README, "The package").
 LAYERS = ('inputs', 'cutout', 'runtimes', 'inference', 'loading', 'convert',
-          'cli')
+          'video', 'cli')
 
 
 def imported_subsystems(path: Path):

@@ -30,7 +30,7 @@ import numpy as np
 from indexnet_plugin.apis import init_predictor
 from indexnet_plugin.apis.video import (VideoOutputs, predict_video,
                                         probe_video, read_video)
-from indexnet_plugin.apis.visualize import label
+from indexnet_plugin.apis.cutout.visualize import label
 from indexnet_plugin.datasets.comp1k import synthetic_clip
 from indexnet_plugin.fileio import write_image_atomically
 

@@ -4,6 +4,7 @@ and one error line per bad input with nothing written.
 
 Needs the [video] extra (PyAV): without it the module fails to import."""
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -128,6 +129,9 @@ def truncated(folder, tmp_path):
     (['{clips}/clip.mkv', '{clips}/trimap.mkv', '--rgba'],
      '--rgba applies to images; for a clip use --alpha-video, --alpha-frames, '
      '--cutout, --composite, --rgba-frames'),
+    (['{clips}/clip.mkv', '--box', '1,1,20,20'],
+     '--box applies to images; for a clip use --alpha-video, --alpha-frames, '
+     '--cutout, --composite, --rgba-frames'),
     (['{clips}/images/0.png', '{clips}/image_trimaps/0.png', '--cutout'],
      '--cutout applies to a clip (a video file, or a folder of frames with '
      '--frames)'),
@@ -153,10 +157,10 @@ def test_refused_with_one_line_and_nothing_written(clips, checkpoint,
 def test_missing_pyav_is_one_line_naming_the_extra(clips, checkpoint,
                                                    tmp_path, capsys,
                                                    monkeypatch):
-    import importlib.util
-    find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *rest: (
-        None if name == 'av' else find_spec(name, *rest)))
+    # As without the extra: importing av fails, and the CLI's video module
+    # (which imports it) is imported again.
+    monkeypatch.setitem(sys.modules, 'av', None)
+    monkeypatch.delitem(sys.modules, 'indexnet_plugin.apis.cli.video')
     status = run([clips / 'clip.mkv', clips / 'trimap.mkv'], checkpoint,
                  tmp_path / 'out')
     assert (status, capsys.readouterr().err.strip()) == (

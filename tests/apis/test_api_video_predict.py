@@ -14,7 +14,7 @@ from indexnet_plugin.apis import MattingInputError, estimate_foreground
 from indexnet_plugin.apis.video import (VideoOutputError, VideoOutputs,
                                         predict_video)
 from indexnet_plugin.apis.video.encoders import VP9_ALPHA_ERROR
-from indexnet_plugin.apis.visualize import composite
+from indexnet_plugin.apis.cutout.visualize import composite
 
 COUNT = 4
 

@@ -20,6 +20,7 @@ from ..inputs.person import (AUTO_MASK_KINDS, DEFAULT_MODEL,
 from ..inputs.trimap import RULE
 from ..loading.exported import EXPORTED_BACKENDS
 from ..runtimes.selection import BACKENDS
+from .video_options import add_video_options
 
 MEGA = 1e6
 # Arguments of the predictor as the flags that set them, for its messages.
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--version', action='version', version=version_report())
     for add_group in (_guide_options, _model_options, _output_options,
-                      _runtime_options, _report_options):
+                      add_video_options, _runtime_options, _report_options):
         add_group(parser)
     return parser
 

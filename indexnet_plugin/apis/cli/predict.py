@@ -78,6 +78,7 @@ from ..runtimes.selection import FastPathWarning
 from .boxes import box_source, scribble_pairs
 from .options import (MEGA, check_device, check_model_source, check_numbers,
                       flag_names, parse_args)
+from .video_options import is_clip
 
 EXIT_BAD_PAIRS = 1
 EXIT_FATAL = 2
@@ -294,6 +295,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         check_model_source(args)
         check_device(args.device)
         guide, what = _guide(args)
+        if is_clip(args):  # a video file or --frames: PyAV only from here
+            from .video import clip_main
+            return clip_main(args, _predictor, _network_summary, _report)
         pairs, problems = _pairs(Path(args.image), guide, what)
         segmenter = None
         if what == 'auto':  # before the model: a missing extra is found fast
