@@ -10,7 +10,8 @@ export INDEXNET_VENV := $(abspath $(VENV))
 # What runs on MMagic 1.2.0 too: registries, both pipelines, the model and the
 # Comp-1k converter against MMagic's own, MMagic's inference API, the
 # predictor, CLI and ONNX export, mim train -> kill -> --resume -> mim test,
-# the automatic person mask, the matting page in Chromium.
+# the automatic person mask, video (clips in and out), the matting page in
+# Chromium.
 MMAGIC_TESTS := tests/test_bootstrap.py tests/test_registry.py \
 	tests/datasets/test_pipelines.py tests/models/test_indexnet_mattor.py \
 	tests/models/test_host_inference_apis.py \
@@ -19,6 +20,8 @@ MMAGIC_TESTS := tests/test_bootstrap.py tests/test_registry.py \
 	tests/apis/test_api_inference.py tests/apis/test_api_cli_export.py \
 	tests/apis/test_api_openvino.py tests/apis/test_api_exported.py tests/apis/test_api_quantize.py \
 	tests/apis/test_api_auto_mask.py tests/apis/test_api_cli_auto_mask.py \
+	tests/apis/test_api_video.py tests/apis/test_api_video_predict.py \
+	tests/apis/test_api_cli_video.py \
 	tests/app
 
 .PHONY: bootstrap bootstrap-mmagic demo test test-mmedit test-mmagic bench

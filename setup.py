@@ -62,6 +62,8 @@ setup(
         'quantize': read_requirements('quantize'),
         # indexnet-predict --ray (indexnet_plugin.apis.distributed)
         'ray': read_requirements('ray'),
+        # indexnet-predict on video clips (indexnet_plugin.apis.video)
+        'video': read_requirements('video'),
     },
     cmdclass={'build_py': BuildPyWithMimFiles},
     entry_points={

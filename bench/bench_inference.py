@@ -101,11 +101,11 @@ def implementations(size: int, sizes: List[int], int8: bool) -> List[str]:
                     if size == max(sizes) else []))
 
 
-def mmedit_predict(weights: str, image: np.ndarray,
-                   trimap: np.ndarray) -> Callable[[], np.ndarray]:
-    """mmedit's prediction of one image; its model built here, alone:
-    importing indexnet_plugin would add its ~106 MB to mmedit's peak memory
-    (measured after building the model)."""
+def mmedit_predictor(weights: str) -> Callable[[np.ndarray, np.ndarray],
+                                               np.ndarray]:
+    """mmedit's prediction of an (image, trimap) pair; its model built here,
+    alone: importing indexnet_plugin would add its ~106 MB to mmedit's peak
+    memory (measured after building the model)."""
     import torch
     from mmedit.structures import EditDataSample
     model = mmedit_model()
@@ -114,7 +114,7 @@ def mmedit_predict(weights: str, image: np.ndarray,
         torch.load(weights, map_location='cpu',
                    weights_only=False)['state_dict'])
 
-    def predict():
+    def predict(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
         sample = EditDataSample(ori_merged_shape=image.shape)
         sample.trimap = torch.from_numpy(trimap)[None].float()
         sample.ori_trimap = torch.from_numpy(trimap)[None]
@@ -124,6 +124,13 @@ def mmedit_predict(weights: str, image: np.ndarray,
             return model.test_step(data)[0].output.pred_alpha.data.numpy()
 
     return predict
+
+
+def mmedit_predict(weights: str, image: np.ndarray,
+                   trimap: np.ndarray) -> Callable[[], np.ndarray]:
+    """:func:`mmedit_predictor` of one pair, ready to call."""
+    predict = mmedit_predictor(weights)
+    return lambda: predict(image, trimap)
 
 
 def our_predictor(impl: str, weights: str, int8: str, max_memory: float):

@@ -7,7 +7,9 @@ target is either absent, the old file or the complete new one, and a crash,
 a full disk or Ctrl-C leaves no partial file behind. Files that belong
 together (an OpenVINO IR's ``.xml`` and ``.bin``) are written by another
 library into :func:`staged_files`' temporary folder and moved into place one
-by one, the file a reader opens first moved last.
+by one, the file a reader opens first moved last; a folder of results (the
+frames of a clip) is filled in :func:`staged_folder`'s hidden folder and
+renamed into place whole.
 """
 import contextlib
 import os
@@ -102,6 +104,51 @@ def staged_files(targets: Sequence[Union[str, Path]]) -> Iterator[List[Path]]:
         paths[-1].unlink(missing_ok=True)
         for source, target in zip(staged, paths):
             os.replace(source, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_folder(target: Union[str, Path]) -> Iterator[Path]:
+    """Fill a folder so that no reader sees it partly written.
+
+    Yields a hidden temporary folder beside ``target``. When the block ends
+    normally, its files are flushed to disk and the folder is renamed onto
+    ``target``; a folder or file already there is first moved aside under a
+    hidden name, then removed. On any failure the temporary folder is
+    removed and ``target`` is left as it was.
+
+    Args:
+        target: The folder to make (missing parent folders are created).
+
+    Yields:
+        Path: The temporary folder to write into.
+
+    Raises:
+        OSError: The folder cannot be made or moved into place.
+    """
+    target = Path(target).absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f'.{target.name}.',
+                                    suffix='.tmp', dir=target.parent))
+    try:
+        # mkdtemp's folder is private (0700); a folder of results is not.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
+        yield staging
+        for path in staging.iterdir():
+            _sync(path)
+        old = None
+        if target.exists() or target.is_symlink():
+            old = target.with_name(f'.{target.name}.{uuid.uuid4().hex}.old')
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

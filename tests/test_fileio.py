@@ -9,7 +9,8 @@ import pytest
 from mmengine.fileio import get_file_backend
 
 from indexnet_plugin.engine import AtomicLocalBackend
-from indexnet_plugin.fileio import (staged_files, write_atomically,
+from indexnet_plugin.fileio import (staged_files, staged_folder,
+                                   write_atomically,
                                    write_image_atomically)
 
 
@@ -96,4 +97,27 @@ def test_staged_files_arguments(tmp_path, targets, message):
     with pytest.raises(ValueError, match=f'^{message}'):
         with staged_files([tmp_path / t for t in targets]):
             pass
+    assert os.listdir(tmp_path) == []
+
+
+def test_staged_folder_appears_whole_and_replaces_an_old_one(tmp_path):
+    target = tmp_path / 'frames'
+    target.mkdir()
+    (target / 'old.png').write_bytes(b'old')
+    with staged_folder(target) as staging:
+        (staging / '000000.png').write_bytes(b'new')
+        assert sorted(os.listdir(target)) == ['old.png']  # not yet
+    assert sorted(os.listdir(target)) == ['000000.png']
+    assert sorted(os.listdir(tmp_path)) == ['frames']  # nothing hidden left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's 0700
+
+
+def test_staged_folder_that_fails_leaves_no_trace(tmp_path):
+    target = tmp_path / 'frames'
+    with pytest.raises(KeyboardInterrupt):
+        with staged_folder(target) as staging:
+            (staging / '000000.png').write_bytes(b'partial')
+            raise KeyboardInterrupt
     assert os.listdir(tmp_path) == []

@@ -12,7 +12,7 @@ PACKAGE = Path(indexnet_plugin.__file__).parent
 APIS = PACKAGE / 'apis'
 # Each subsystem may import only the ones before it (README, "The package").
 LAYERS = ('inputs', 'cutout', 'runtimes', 'inference', 'loading', 'convert',
-          'distributed', 'cli')
+          'video', 'distributed', 'cli')
 # Past these a module holds several components, a function several steps.
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

@@ -74,8 +74,8 @@ fi
 step "host $HOST, runtime requirements and the [auto] extra (mediapipe)"
 "${PIP[@]}" "${HOST_REQUIREMENTS[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/auto.txt"
 
-step "indexnet_plugin (editable) with test requirements, the [auto], [quantize] and [ray] extras and the app's Gradio for $HOST"
-"${PIP[@]}" -e "$ROOT[tests,auto,app,quantize,ray]" -r "$ROOT/requirements/app-$HOST.txt"
+step "indexnet_plugin (editable) with test requirements, the [auto], [quantize], [ray] and [video] extras and the app's Gradio for $HOST"
+"${PIP[@]}" -e "$ROOT[tests,auto,app,quantize,ray,video]" -r "$ROOT/requirements/app-$HOST.txt"
 
 # The app's browser tests drive Debian's Chromium (never a downloaded build).
 if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then

@@ -21,6 +21,7 @@ from ..inputs.trimap import RULE
 from ..loading.exported import EXPORTED_BACKENDS
 from ..distributed.ray_batch import CLIENT_PREFIX as RAY_CLIENT_PREFIX
 from ..runtimes.selection import BACKENDS
+from .video_options import add_video_options
 
 MEGA = 1e6
 # --ray without an address: a local cluster.
@@ -46,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--version', action='version', version=version_report())
     for add_group in (_guide_options, _model_options, _output_options,
-                      _runtime_options, _ray_options, _report_options):
+                      add_video_options, _runtime_options, _ray_options,
+                      _report_options):
         add_group(parser)
     return parser
 

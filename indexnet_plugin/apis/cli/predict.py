@@ -81,6 +81,7 @@ from .options import (LOCAL_RAY, MEGA, check_device, check_model_source,
 from .ray_run import import_ray, run_on_ray, start_ray, stop_ray
 from .reporting import (EXIT_BAD_PAIRS, EXIT_FATAL, EXIT_INTERRUPTED,
                         report, report_outcomes)
+from .video_options import is_clip
 
 
 def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
@@ -211,16 +212,19 @@ class _Prepared(NamedTuple):
     ray_started: bool = False  # --ray started (or joined) a cluster
 
 
-def _prepare(args: argparse.Namespace) -> _Prepared:
+def _prepare(args: argparse.Namespace) -> Optional[_Prepared]:
     """Check the flags, list the pairs, build the segmenter and the
     predictor (with --ray: check first that Ray is installed, and build
     the predictor here too, so that a bad model exits before Ray starts;
-    then start or join the cluster)."""
+    then start or join the cluster). None for a clip, once the flags it
+    shares with images are checked."""
     check_numbers(args)
     check_model_source(args)
     check_device(args.device)
     check_ray(args)
     guide, what = _guide(args)
+    if is_clip(args):
+        return None
     pairs, problems = _pairs(Path(args.image), guide, what)
     if args.ray is not None:
         import_ray(local=args.ray == LOCAL_RAY)
@@ -264,6 +268,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
         prepared = _prepare(args)
+        if prepared is None:  # a video file or --frames: PyAV only there
+            from .video import clip_main
+            return clip_main(args, _predictor)
     except (MattingInputError, CheckpointError, ValueError, OSError,
             ImportError) as error:  # ImportError: no segmenter, OpenVINO, Ray
         # (OSError: also Ray's ConnectionError, no cluster at --ray ADDRESS)

@@ -40,8 +40,10 @@ MIN_UNKNOWN_WIDTH = 3
 SOFT_LOW, SOFT_HIGH = 0.05, 0.95
 
 
-def as_mask(array: np.ndarray, name: str = 'mask array') -> np.ndarray:
-    """Validate a mask and return its coverage.
+def mask_coverage(array: np.ndarray,
+                  name: str = 'mask array') -> np.ndarray:
+    """Read a mask's coverage, whatever it shows (a frame of a mask clip
+    may show no object).
 
     Args:
         array: Mask of shape (H, W) or (H, W, C) with equal colour channels;
@@ -53,7 +55,7 @@ def as_mask(array: np.ndarray, name: str = 'mask array') -> np.ndarray:
 
     Raises:
         MattingInputError: Unsupported shape or pixel type, coloured pixels,
-            floats outside [0, 1], no object or no background.
+            floats outside [0, 1], an empty array.
     """
     array = grey_channel(array, name, 'mask', 'a grayscale mask')
     if array.dtype == np.bool_:
@@ -72,6 +74,24 @@ def as_mask(array: np.ndarray, name: str = 'mask array') -> np.ndarray:
             '8- or 16-bit unsigned integers or floats in [0, 1]')
     if coverage.size == 0:
         raise MattingInputError(f'{name}: mask is empty ({array.shape})')
+    return coverage
+
+
+def as_mask(array: np.ndarray, name: str = 'mask array') -> np.ndarray:
+    """Validate a mask and return its coverage.
+
+    Args:
+        array: See :func:`mask_coverage`.
+        name: How error messages refer to the mask.
+
+    Returns:
+        np.ndarray: ``float32`` coverage in [0, 1], shape (H, W).
+
+    Raises:
+        MattingInputError: Unsupported shape or pixel type, coloured pixels,
+            floats outside [0, 1], no object or no background.
+    """
+    coverage = mask_coverage(array, name)
     inside = coverage >= THRESHOLD
     if not inside.any():
         raise MattingInputError(
