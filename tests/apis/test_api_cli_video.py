@@ -132,6 +132,9 @@ def truncated(folder, tmp_path):
     (['{clips}/clip.mkv', '--box', '1,1,20,20'],
      '--box applies to images; for a clip use --alpha-video, --alpha-frames, '
      '--cutout, --composite, --rgba-frames'),
+    (['{clips}/clip.mkv', '{clips}/trimap.mkv', '--ray'],
+     '--ray applies to images; for a clip use --alpha-video, --alpha-frames, '
+     '--cutout, --composite, --rgba-frames'),
     (['{clips}/images/0.png', '{clips}/image_trimaps/0.png', '--cutout'],
      '--cutout applies to a clip (a video file, or a folder of frames with '
      '--frames)'),

@@ -21,10 +21,10 @@ VIDEO_ONLY = (*VIDEO_OUTPUTS, '--fps', '--background', '--resume',
               '--no-stabilise')
 # Flags of images that a clip does not take (--box: a box per frame is not
 # supported, a mask clip or --auto-mask is the clip's guide; --ray: a clip
-# runs in one process; --overwrite: a clip's outputs are replaced unless
-# --resume).
+# runs in one process). --overwrite is a clip's default: its outputs are
+# replaced unless --resume.
 IMAGE_ONLY = ('--rgba', '--foreground', '--preview', '--save-trimap',
-              '--box', '--scribbles', '--ray', '--overwrite')
+              '--box', '--scribbles', '--ray')
 
 
 def add_video_options(parser: argparse.ArgumentParser) -> None:
