@@ -64,8 +64,9 @@ OBJECT_STORE_BYTES = 128 * 2**20
 # many more times (an image the machine cannot hold) stops the run rather
 # than looping.
 TASK_RETRIES = 3
-# Ray Data does not run through Ray Client: its streaming executor needs a
-# driver inside the cluster (ray-project/ray#48682).
+# Ray Data does not run through Ray Client: its streaming executor has been
+# incompatible with Ray Client since Ray 2.7 (ray-project/ray#41634, which
+# skips Ray's own Client + Data test; the docs' "When to use Ray Client").
 CLIENT_PREFIX = 'ray://'
 
 
