@@ -146,13 +146,14 @@ def test_unwritable_cache_folder_warns_and_runs(tiny_model, tmp_path):
 
 def test_way_chosen_by_pixels(tiny_model):
     """Dynamic up to the bound (a batch counts N * H * W, run in parts),
-    static above it; each way frees the other's activations."""
+    static above it; each way frees the other's model first."""
     network = OpenVinoNetwork(tiny_model, dynamic_pixels=2 * 32 * 64)
     assert network.dynamic_pixels == 2 * 32 * 64
     network(inputs(2, 4, 32, 64))
     assert network.dynamic_request is not None and network.request is None
     network(inputs(1, 4, 64, 96))
     assert network.shape == (1, 4, 64, 96) and network.request is not None
+    assert network.dynamic_request is None  # dropped for the 2048² peak
     network(inputs(1, 4, 32, 32))
     assert network.shape is None and network.request is None
     network.limit_dynamic_pixels(10**9)
