@@ -36,9 +36,10 @@ compiling OpenVINO models (``openvino.Core.compile_model``, its
 ``import_model`` of a cached one and ``CompiledModel.create_infer_request``,
 timed from here, not in the library); the rest is printed as ``other``.
 ``setup`` is the process's time before the first image (imports, weights,
-the self-check), ``process`` its whole wall time. Ratios are printed side by side from one run; every
-implementation's alphas are compared with mmedit's. The machine is shared:
-note the load average printed with the figures.
+the self-check), ``process`` its whole wall time. Ratios are printed side
+by side from one run; every implementation's alphas are compared with
+mmedit's. The machine is shared: note the load average printed with the
+figures.
 
 ``--runs 2`` runs OpenVINO's implementations over each folder a second
 time (a new process, the same cache folder) and reports that run, marked
@@ -188,7 +189,8 @@ def run_mmedit(folder: Path, out: Path, weights: str, clock: Clock) -> None:
         trimap = cv2.imread(str(folder / 'trimaps' / f'{image_path.stem}.png'),
                             cv2.IMREAD_GRAYSCALE)
         alpha = predict(image, trimap)
-        cv2.imwrite(str(out / f'{image_path.stem}.png'), alpha.astype(np.uint8))
+        cv2.imwrite(str(out / f'{image_path.stem}.png'),
+                    alpha.astype(np.uint8))
 
 
 def predict_argv(impl: str, folder: Path, out: Path, weights: str,
@@ -244,6 +246,18 @@ def measure(impl: str, folder: Path, out: Path, args: argparse.Namespace,
     measured = json.loads(result.read_text())
     measured['process'] = time.perf_counter() - start
     return measured
+
+
+def measure_runs(impl: str, folder: Path, out: Path,
+                 args: argparse.Namespace, weights: Path, int8: str) -> dict:
+    """:func:`measure` ``--runs`` times for OpenVINO's implementations
+    (earlier runs into other folders: ours skip existing outputs), the
+    last run's figures."""
+    runs = args.runs if impl in COMPILING else 1
+    for run in range(1, runs):
+        measure(impl, folder, out.with_name(f'{out.name}-run{run}'), args,
+                weights, int8)
+    return dict(measure(impl, folder, out, args, weights, int8), run=runs)
 
 
 def alpha_difference(out: Path, reference: Path) -> str:
@@ -333,13 +347,9 @@ def main() -> None:
         for name in ['warm_up'] + args.sets:
             folder = write_folder(tmp / name, sets[name])
             outs = {impl: tmp / f'{name}-{impl}' for impl in args.impls}
-            results = {}
-            for impl in args.impls:
-                runs = args.runs if impl in COMPILING else 1
-                for run in range(runs):
-                    results[impl] = measure(impl, folder, outs[impl], args,
-                                            weights, int8)
-                results[impl]['run'] = runs
+            results = {impl: measure_runs(impl, folder, outs[impl], args,
+                                          weights, int8)
+                       for impl in args.impls}
             if name != 'warm_up':
                 print_results(name, results, outs, load_average())
 
