@@ -57,17 +57,23 @@ NEVER_TILES = 1024.0
 RATIO_PAIRS = (('openvino', 'onnxruntime'), ('int8', 'openvino'))
 
 
+def make_image(height: int, width: int, seed: int):
+    """Deterministic smooth BGR image and ellipse trimap of (height, width)."""
+    import cv2
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    image = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+    trimap = np.zeros((height, width), np.uint8)
+    centre, axes = (width // 2, height // 2), (width // 3, height // 4)
+    band = max(4, min(height, width) // 32)
+    cv2.ellipse(trimap, centre, axes, 0, 0, 360, 255, -1)
+    cv2.ellipse(trimap, centre, axes, 0, 0, 360, 128, band)
+    return image, trimap
+
+
 def make_inputs(size: int):
     """Deterministic smooth BGR image and ellipse trimap of a square size."""
-    import cv2
-    rng = np.random.default_rng(size)
-    coarse = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
-    image = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
-    trimap = np.zeros((size, size), np.uint8)
-    centre, axes = (size // 2, size // 2), (size // 3, size // 4)
-    cv2.ellipse(trimap, centre, axes, 0, 0, 360, 255, -1)
-    cv2.ellipse(trimap, centre, axes, 0, 0, 360, 128, max(4, size // 32))
-    return image, trimap
+    return make_image(size, size, seed=size)
 
 
 def mmedit_model():

@@ -30,6 +30,15 @@ GB = 2**30
 # The estimates lie 13 % or more above every measured size.
 BYTES_PER_PIXEL = dict(plain=1300, onnxruntime=1350, openvino=700)
 FIXED_BYTES = 256 * 2**20
+# OpenVINO runs inputs of up to 2 megapixels on a model compiled for
+# dynamic shapes (no compilation per input size, see
+# indexnet_plugin.apis.runtimes.openvino_network), at about twice the
+# static model's memory: measured as above (the network alone, openvino
+# 2026.4.1, the random-weights model; bench_folder's scratch mem1.py),
+# 1380 MB at 1024x1024 and 2739 MB at 1440x1440 (1385 bytes/pixel; int8
+# 756 and 1490 MB), and 381, 1426, 3185, 5634 MB from 512 to 2048 above.
+# The estimate lies 14 % or more above every measured size up to 1536.
+DYNAMIC_BYTES_PER_PIXEL = 1500
 
 # MemAvailable already excludes memory in use; a quarter of it stays free
 # for other processes. 8 GB available -> a 6 GB budget, which holds a whole
@@ -118,6 +127,23 @@ def max_pixels_within(budget: int, path: str) -> int:
         int: Pixels, 0 when even the fixed part does not fit.
     """
     return max(0, (budget - FIXED_BYTES) // BYTES_PER_PIXEL[path])
+
+
+def max_dynamic_pixels(budget: int) -> int:
+    """The largest network input (N * H * W) OpenVINO's dynamic-shape model
+    may run within ``budget`` bytes (:data:`DYNAMIC_BYTES_PER_PIXEL`)."""
+    return max(0, (budget - FIXED_BYTES) // DYNAMIC_BYTES_PER_PIXEL)
+
+
+def limit_dynamic_pixels(network, budget: int) -> None:
+    """Let a network with a faster but larger way for small inputs
+    (OpenVINO's dynamic-shape model, ``limit_dynamic_pixels``) use it only
+    for inputs whose cost there fits ``budget`` bytes; other networks are
+    left alone. Under a pixel bound the predictor passes what that bound
+    costs on the static path, so the dynamic one never peaks higher."""
+    limit = getattr(network, 'limit_dynamic_pixels', None)
+    if limit is not None:
+        limit(max_dynamic_pixels(budget))
 
 
 def tiling_note(name: str, height: int, width: int, tiles: int,

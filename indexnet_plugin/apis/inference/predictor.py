@@ -159,6 +159,8 @@ class MattingPredictor:
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         self.network = network
+        memory.limit_dynamic_pixels(network, self.memory_budget or (
+            memory.estimated_peak(max_pixels, memory_path)))
         self.settings = settings
         self.device = torch.device(device)
         self.max_pixels = max_pixels

@@ -15,6 +15,7 @@ from ..inference import memory
 from ..inference.predictor import MattingPredictor
 from ..inference.settings import MattingSettings
 from ..runtimes.base import last_line
+from ..runtimes.compiled_cache import CompiledCache, file_key
 from ..runtimes.onnx_graph import graph_precision
 from ..runtimes.onnxruntime_network import OnnxNetwork
 from ..runtimes.openvino_network import (OpenVinoNetwork, model_precision,
@@ -155,7 +156,9 @@ def init_exported_predictor(path: Union[str, Path],
                   if ov_model.has_rt_info([METADATA_KEY]) else None)
         settings = _stored_settings(stored, path, 'rt_info')
         network = OpenVinoNetwork(
-            ov_model, precision=model_precision(ov_model))
+            ov_model, precision=model_precision(ov_model),
+            compiled_cache=CompiledCache(file_key([path, path.with_suffix(
+                '.bin')])))
     else:  # settings first: a file without them fails before converting
         settings, precision = onnx_file_info(path)
         missing = None if backend == 'onnxruntime' else _openvino_missing()
@@ -166,7 +169,8 @@ def init_exported_predictor(path: Union[str, Path],
         if backend == 'onnxruntime' or missing is not None:
             network = OnnxNetwork(path, precision=precision)
         else:
-            network = OpenVinoNetwork(_openvino_model(path),
-                                      precision=precision)
+            network = OpenVinoNetwork(
+                _openvino_model(path), precision=precision,
+                compiled_cache=CompiledCache(file_key([path])))
     kwargs.setdefault('memory_path', memory.cost_path(network.backend))
     return MattingPredictor(network, settings, 'cpu', **kwargs)

@@ -6,8 +6,9 @@ of these backends that is available and passes the self-check
 (``backend='auto'``):
 
 1. ``openvino``: its ONNX graph run by OpenVINO (about 1.4x onnxruntime's
-   speed here; converted once per weights and cached on disk, compiled for
-   each input shape, :mod:`.openvino_network`).
+   speed here; converted once per weights and cached on disk, compiled
+   once for dynamic shapes and for each large input shape, compiled models
+   kept on disk, :mod:`.openvino_network`).
 2. ``onnxruntime``: its ONNX graph (cached, :mod:`.cache`) run by
    onnxruntime, whose convolutions are about twice as fast as PyTorch's and
    whose memory planner reuses each activation buffer after its last use
@@ -41,7 +42,8 @@ import torch.nn.functional as F
 
 from ...models.test_config import DEFAULT_SIZE_DIVISOR
 from .base import Network, last_line, runtime_errors
-from .cache import cached_onnx
+from .cache import cached_onnx, network_key
+from .compiled_cache import CompiledCache
 from .fusion import fuse_conv_bn
 from .onnxruntime_network import OnnxNetwork
 from .torchscript_network import TorchScriptNetwork
@@ -95,6 +97,13 @@ class FastNetwork:
 
     def __call__(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.network(inputs)
+
+    def limit_dynamic_pixels(self, pixels: int) -> None:
+        """See :meth:`.openvino_network.OpenVinoNetwork.limit_dynamic_pixels`;
+        nothing for the other variants."""
+        limit = getattr(self.network, 'limit_dynamic_pixels', None)
+        if limit is not None:
+            limit(pixels)
 
     def __repr__(self) -> str:
         return f'FastNetwork(backend={self.backend!r})'
@@ -154,7 +163,8 @@ def _build_variant(variant: str, fused: nn.Module, size_divisor: int,
     if variant == 'openvino':
         from .openvino_network import OpenVinoNetwork, cached_model
         return OpenVinoNetwork(
-            cached_model(fused, size_divisor, refresh=refresh))
+            cached_model(fused, size_divisor, refresh=refresh),
+            compiled_cache=CompiledCache(network_key(fused, size_divisor)))
     if variant == 'onnxruntime':
         return OnnxNetwork(cached_onnx(fused, size_divisor, refresh=refresh))
     if variant == 'torchscript':
