@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Dict, List
 
 import cv2
-import numpy as np
+
+from bench_inference import make_image
 
 # What runs, and the extra flags and environment of each.
 RUNS = {
@@ -61,14 +62,7 @@ def make_folder(root: Path, count: int, size: int) -> None:
     for sub in ('images', 'trimaps'):
         (root / sub).mkdir(parents=True)
     for index in range(count):
-        rng = np.random.default_rng(index)
-        coarse = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
-        image = cv2.resize(coarse, (size, size),
-                           interpolation=cv2.INTER_CUBIC)
-        trimap = np.zeros((size, size), np.uint8)
-        centre, axes = (size // 2, size // 2), (size // 3, size // 4)
-        cv2.ellipse(trimap, centre, axes, 0, 0, 360, 255, -1)
-        cv2.ellipse(trimap, centre, axes, 0, 0, 360, 128, max(4, size // 32))
+        image, trimap = make_image(size, size, seed=index)
         cv2.imwrite(str(root / 'images' / f'{index:05d}.jpg'), image)
         cv2.imwrite(str(root / 'trimaps' / f'{index:05d}.png'), trimap)
 

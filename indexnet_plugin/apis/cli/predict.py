@@ -122,8 +122,8 @@ def _guide(args: argparse.Namespace) -> Tuple[Optional[Path], str]:
     return Path(args.mask), 'mask'
 
 
-def _pairs(image: Path, guide: Optional[Path], what: str
-           ) -> Tuple[List[Tuple[Path, Optional[Path]]], List[str]]:
+def _pairs(image: Path, guide: Optional[Path],
+           what: str) -> Tuple[List[PairPaths], List[str]]:
     """The (image, trimap or mask) pairs to predict and the unmatched
     images; with --auto-mask the image or the folder's images alone, with
     --box each with its scribbles or None."""

@@ -30,11 +30,11 @@ GB = 2**30
 # The estimates lie 13 % or more above every measured size.
 BYTES_PER_PIXEL = dict(plain=1300, onnxruntime=1350, openvino=700)
 FIXED_BYTES = 256 * 2**20
-# OpenVINO runs inputs of up to 2 megapixels on a model compiled for
-# dynamic shapes (no compilation per input size, see
-# indexnet_plugin.apis.runtimes.openvino_network), at about twice the
-# static model's memory: measured as above (the network alone, openvino
-# 2026.4.1, the random-weights model; bench_folder's scratch mem1.py),
+# OpenVINO runs network inputs of up to 1280x1024 (DYNAMIC_PIXELS of
+# indexnet_plugin.apis.runtimes.openvino_network) on a model compiled for
+# dynamic shapes (no compilation per input size), at about twice the
+# static model's memory: measured as above but on the network alone
+# (openvino 2026.4.1, the random-weights model, a one-off script),
 # 1380 MB at 1024x1024 and 2739 MB at 1440x1440 (1385 bytes/pixel; int8
 # 756 and 1490 MB), and 381, 1426, 3185, 5634 MB from 512 to 2048 above.
 # The estimate lies 14 % or more above every measured size up to 1536.

@@ -60,12 +60,15 @@ class OutputOptions:
                 paths[name] = out / f'{stem}{suffix}.png'
         return paths
 
-    def pending(self, stem: str) -> List[str]:
-        """The outputs of ``stem`` still to write (all with ``overwrite``);
-        empty: the image is skipped."""
+    def pending(self, stem: str,
+                names: Optional[List[str]] = None) -> List[str]:
+        """The outputs of ``stem`` still to write, of ``names`` (default:
+        all requested; all of them with ``overwrite``); empty: the image is
+        skipped."""
+        paths = self.paths(stem)
         return [
-            name for name, path in self.paths(stem).items()
-            if self.overwrite or not path.is_file()
+            name for name in (names or list(paths))
+            if self.overwrite or not paths[name].is_file()
         ]
 
     def save(self, stem: str, image: np.ndarray, trimap: np.ndarray,
@@ -85,10 +88,7 @@ class OutputOptions:
                 those written before it stay.
         """
         paths = self.paths(stem)
-        todo = [
-            name for name in (names or list(paths))
-            if self.overwrite or not paths[name].is_file()
-        ]
+        todo = self.pending(stem, names)
         colours = []  # estimated once, after the alpha is written
 
         def foreground() -> np.ndarray:
