@@ -48,6 +48,10 @@ if HOST == 'mmagic':
     from mmagic.models.archs import ASPP, DepthwiseSeparableConvModule
     from mmagic.models.base_models import BaseMattor
     from mmagic.models.data_preprocessors import MattorPreprocessor
+    from mmagic.models.editors.indexnet.indexnet_decoder import \
+        IndexedUpsample as HostIndexedUpsample
+    from mmagic.models.editors.indexnet.indexnet_encoder import \
+        DepthwiseIndexBlock as HostDepthwiseIndexBlock
     from mmagic.models.utils import get_unknown_tensor
     from mmagic.structures import DataSample
 else:
@@ -55,6 +59,10 @@ else:
     from mmedit.models.base_archs import ASPP, DepthwiseSeparableConvModule
     from mmedit.models.base_models import BaseMattor
     from mmedit.models.data_preprocessors import MattorPreprocessor
+    from mmedit.models.editors.indexnet.indexnet_decoder import \
+        IndexedUpsample as HostIndexedUpsample
+    from mmedit.models.editors.indexnet.indexnet_encoder import \
+        DepthwiseIndexBlock as HostDepthwiseIndexBlock
     from mmedit.models.utils import get_unknown_tensor
     from mmedit.structures import EditDataSample as DataSample
 

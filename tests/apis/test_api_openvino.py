@@ -24,6 +24,7 @@ from indexnet_plugin.apis.runtimes.selection import (ALPHA_TOLERANCE,
                                                      differing_pixels,
                                                      variants)
 from indexnet_plugin.apis.runtimes.cache import cache_entry
+from indexnet_plugin.apis.runtimes.openvino_form import openvino_form
 from indexnet_plugin.apis.runtimes.openvino_network import (OpenVinoNetwork,
                                                             ir_suffixes)
 
@@ -86,8 +87,8 @@ def test_converted_model_is_cached_and_repaired(openvino_network,
     """Miss (the fixture) wrote it; a hit converts nothing; a damaged file
     is converted again and replaced."""
     paths = [
-        cache_entry(fuse_conv_bn(host_model.backbone), 32, suffix,
-                    onnx_cache_dir) for suffix in ir_suffixes()
+        cache_entry(openvino_form(fuse_conv_bn(host_model.backbone)), 32,
+                    suffix, onnx_cache_dir) for suffix in ir_suffixes()
     ]
     assert [p.parent for p in paths] == [onnx_cache_dir] * 2
     assert paths[0].name.endswith('.xml') and paths[1].name.endswith('.bin')

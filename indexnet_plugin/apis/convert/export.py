@@ -24,6 +24,7 @@ from ..inference.settings import MattingSettings
 from ..loading.exported import METADATA_KEY
 from ..runtimes.fusion import fuse_conv_bn
 from ..runtimes.onnx_graph import DEFAULT_OPSET, network_to_onnx_bytes
+from ..runtimes.openvino_form import openvino_form
 from ..runtimes.openvino_network import read_model
 
 
@@ -39,10 +40,12 @@ def fused_network(model: nn.Module) -> Tuple[nn.Module, MattingSettings]:
 
 
 def openvino_model(model: nn.Module) -> Tuple[object, MattingSettings]:
-    """A mattor's fused network as an fp32 ``openvino.Model`` (through its
-    ONNX graph), and its settings."""
+    """A mattor's fused network as an fp32 ``openvino.Model`` (through the
+    ONNX graph of its :func:`~..runtimes.openvino_form.openvino_form`), and
+    its settings."""
     network, settings = fused_network(model)
-    graph = network_to_onnx_bytes(network, settings.size_divisor)
+    graph = network_to_onnx_bytes(openvino_form(network),
+                                  settings.size_divisor)
     return read_model(graph), settings
 
 

@@ -5,10 +5,11 @@ into the convolution that feeds it; the fused network then runs on the first
 of these backends that is available and passes the self-check
 (``backend='auto'``):
 
-1. ``openvino``: its ONNX graph run by OpenVINO (about 1.4x onnxruntime's
-   speed here; converted once per weights and cached on disk, compiled
-   once for dynamic shapes and for each large input shape, compiled models
-   kept on disk, :mod:`.openvino_network`).
+1. ``openvino``: the ONNX graph of its :mod:`.openvino_form` run by
+   OpenVINO (the fastest here, ``bench/bench_folder.py``; converted once
+   per weights and cached on disk, compiled once for dynamic shapes and
+   for each large input shape, compiled models kept on disk,
+   :mod:`.openvino_network`).
 2. ``onnxruntime``: its ONNX graph (cached, :mod:`.cache`) run by
    onnxruntime, whose convolutions are about twice as fast as PyTorch's and
    whose memory planner reuses each activation buffer after its last use
@@ -46,6 +47,7 @@ from .cache import cached_onnx, network_key
 from .compiled_cache import CompiledCache
 from .fusion import fuse_conv_bn
 from .onnxruntime_network import OnnxNetwork
+from .openvino_form import openvino_form
 from .torchscript_network import TorchScriptNetwork
 
 # What build_fast_network accepts, and the variants each choice tries in
@@ -162,9 +164,10 @@ def _build_variant(variant: str, fused: nn.Module, size_divisor: int,
     """One variant of the fused network; ``refresh`` remakes cached files."""
     if variant == 'openvino':
         from .openvino_network import OpenVinoNetwork, cached_model
+        form = openvino_form(fused)
         return OpenVinoNetwork(
-            cached_model(fused, size_divisor, refresh=refresh),
-            compiled_cache=CompiledCache(network_key(fused, size_divisor)))
+            cached_model(form, size_divisor, refresh=refresh),
+            compiled_cache=CompiledCache(network_key(form, size_divisor)))
     if variant == 'onnxruntime':
         return OnnxNetwork(cached_onnx(fused, size_divisor, refresh=refresh))
     if variant == 'torchscript':
