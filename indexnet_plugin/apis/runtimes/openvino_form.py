@@ -201,8 +201,8 @@ class SplitFusion(nn.Module):
         options = dict(
             stride=conv.stride, padding=conv.padding, dilation=conv.dilation)
         return self.activation(
-            F.conv2d(shortcut, conv.weight[:, split:], conv.bias, **options) +
-            F.conv2d(x, conv.weight[:, :split], None, **options))
+            F.conv2d(x, conv.weight[:, :split], None, **options) +
+            F.conv2d(shortcut, conv.weight[:, split:], conv.bias, **options))
 
 
 def openvino_form(fused: nn.Module) -> nn.Module:
