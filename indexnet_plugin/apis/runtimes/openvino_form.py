@@ -18,15 +18,20 @@ layer:
   OpenVINO copies with its reference concatenation (16 ms at full
   resolution). :class:`SplitFusion` convolves each part with its half of
   the weights and adds them, which OpenVINO fuses into the second
-  convolution.
+  convolution. The features' convolution comes first: the other order
+  raised the static-shape model's peak at 2048x2048 (compilation and one
+  call, the network alone) from 2470 to 2823 MB; this one keeps the plain
+  graph's 2470 MB, and the dynamic-shape model needs less than on the
+  plain graph (1229 against 1389 MB at 1024x1024).
 
-Measured whole network (OpenVINO fp32, same weights, one size each):
-480x640 410 -> 330 ms, 672x896 820 -> 710 ms, 1024x1280 1710 -> 1460 ms.
-The sums of a split convolution run in another order, so outputs differ by
-float rounding (1e-6 here); the fast path's self-check compares with the
-plain network as for every variant. onnxruntime runs this form slower
-(1.25 -> 1.59 s at 672x896), so only the OpenVINO paths use it (the
-``openvino`` backend, ``tools/export_onnx.py --format openvino`` and
+Measured on the dynamic-shape model (same weights, best of 3 after a
+warm-up): 480x640 409 -> 358 ms, 672x896 796 -> 687 ms, 1024x1280
+1710 -> 1489 ms (1.14-1.16x). The sums of a split convolution run in
+another order, so outputs differ by float rounding (1e-5 here, as folding
+the batch norms does); the fast path's self-check compares with the plain
+network as for every variant. onnxruntime runs this form slower (1.25 ->
+1.59 s at 672x896), so only the OpenVINO paths use it (the ``openvino``
+backend, ``tools/export_onnx.py --format openvino`` and
 ``tools/quantize.py``).
 """
 import copy

@@ -1,9 +1,9 @@
 """A matting network run by OpenVINO on the CPU, and its disk cache.
 
-OpenVINO reads the ONNX graph of :mod:`.onnx_graph` as it is (dynamic N, H
-and W) and runs it about 1.4x faster than onnxruntime on a 2-core AVX2 CPU
-at 1024x1024 (``bench/bench_inference.py``). :class:`OpenVinoNetwork` runs
-it two ways:
+OpenVINO reads the ONNX graph of :mod:`.onnx_graph` (dynamic N, H and W)
+of the network in the form of :mod:`.openvino_form` and runs it faster
+than onnxruntime runs the plain graph (``bench/bench_inference.py``,
+``bench/bench_folder.py``). :class:`OpenVinoNetwork` runs it two ways:
 
 * compiled once for dynamic shapes, for images of up to
   :data:`DYNAMIC_PIXELS` (H * W; a batch runs in parts of at most that many
