@@ -18,7 +18,8 @@ MMAGIC_TESTS := tests/test_bootstrap.py tests/test_registry.py \
 	tests/tools/test_prepare_comp1k.py::TestEndToEnd \
 	tests/training/test_mim_train.py::test_train_killed_then_resumed_then_tested \
 	tests/apis/test_api_inference.py tests/apis/test_api_cli_export.py \
-	tests/apis/test_api_openvino.py tests/apis/test_api_compiled_cache.py \
+	tests/apis/test_api_openvino.py tests/apis/test_api_openvino_form.py \
+	tests/apis/test_api_compiled_cache.py \
 	tests/apis/test_api_exported.py tests/apis/test_api_quantize.py \
 	tests/apis/test_api_auto_mask.py tests/apis/test_api_cli_auto_mask.py \
 	tests/apis/test_api_video.py tests/apis/test_api_video_predict.py \
