@@ -37,7 +37,9 @@ FIXED_BYTES = 256 * 2**20
 # (openvino 2026.4.1, the random-weights model, a one-off script),
 # 1380 MB at 1024x1024 and 2739 MB at 1440x1440 (1385 bytes/pixel; int8
 # 756 and 1490 MB), and 381, 1426, 3185, 5634 MB from 512 to 2048 above.
-# The estimate lies 14 % or more above every measured size up to 1536.
+# The estimate lies 14 % or more above every measured size up to 1536. On
+# the graph it now runs (runtimes/openvino_form.py) the same script gave
+# 1229 and 2433 MB (the plain graph 1389 and 2756 MB in that run).
 DYNAMIC_BYTES_PER_PIXEL = 1500
 
 # MemAvailable already excludes memory in use; a quarter of it stays free
