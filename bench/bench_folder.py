@@ -289,11 +289,13 @@ def print_results(name: str, results: Dict[str, dict], outs: Dict[str, Path],
     for faster, slower in RATIO_PAIRS:
         if faster in results and slower in results:
             a, b = results[faster], results[slower]
+            a_rest = a['per_image'] - a['compiling']
+            b_rest = b['per_image'] - b['compiling']
             print(f"{name:<7} {faster} vs {slower}: "
                   f"{b['per_image'] / a['per_image']:4.2f}x per image "
-                  f"({b['per_image'] - b['compiling']:.2f}s / "
-                  f"{a['per_image'] - a['compiling']:.2f}s without "
-                  'compiling)', flush=True)
+                  f"({b['per_image']:.2f}s / {a['per_image']:.2f}s); "
+                  f"without compiling {b_rest / a_rest:4.2f}x "
+                  f"({b_rest:.2f}s / {a_rest:.2f}s)", flush=True)
     print(f'{name:<7} load average: {load}', flush=True)
 
 
