@@ -7,8 +7,7 @@ from helpers.models import build, model_cfg, randomise_weights
 
 from indexnet_plugin.apis.runtimes.fusion import fuse_conv_bn
 from indexnet_plugin.apis.runtimes.onnx_graph import network_to_onnx_bytes
-from indexnet_plugin.apis.runtimes.openvino_form import (DepthToSpaceDCR,
-                                                         MergedIndexBlock,
+from indexnet_plugin.apis.runtimes.openvino_form import (MergedIndexBlock,
                                                          SplitFusion,
                                                          openvino_form)
 
@@ -48,7 +47,8 @@ def test_same_function_of_the_input(plugin, encoder_kwargs, merged):
     torch.testing.assert_close(output, expected, rtol=1e-5, atol=1e-4)
     # A copy: the fused network is left as it was.
     assert counts(fused) == (0, 0)
-    assert all(torch.equal(v, before[k]) for k, v in fused.state_dict().items())
+    after = fused.state_dict()
+    assert all(torch.equal(after[k], v) for k, v in before.items())
 
 
 def test_separable_decoder_keeps_its_concatenations():
@@ -63,7 +63,7 @@ def test_depth_to_space_dcr_matches_onnx_definition():
     """Channel p * C + c goes to position p of channel c's 2x2 windows,
     exported as ONNX DepthToSpace, mode DCR."""
     x = torch.arange(2 * 8 * 3 * 5, dtype=torch.float32).reshape(2, 8, 3, 5)
-    out = DepthToSpaceDCR.apply(x)
+    out = MergedIndexBlock.DepthToSpaceDCR.apply(x)
     assert out.shape == (2, 2, 6, 10)
     for position in range(4):
         row, col = divmod(position, 2)

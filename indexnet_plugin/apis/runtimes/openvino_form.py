@@ -12,7 +12,8 @@ layer:
   (39 ms) before the concatenation (10 ms). :class:`MergedIndexBlock` runs
   the four as one convolution (their weights concatenated), so the window
   positions arrive as channel groups, and scatters them into the windows
-  with one ``DepthToSpace`` in ``DCR`` order (:class:`DepthToSpaceDCR`);
+  with one ``DepthToSpace`` in ``DCR`` order
+  (:class:`MergedIndexBlock.DepthToSpaceDCR`);
 * an :class:`~indexnet_plugin.models.decoder.IndexedUpsample` convolves
   the concatenation of the upsampled features and the shortcut, which
   OpenVINO copies with its reference concatenation (16 ms at full
@@ -53,24 +54,6 @@ WINDOW_POSITIONS, WINDOW = 4, 2
 # same (tests/models check ours against the host's).
 DEPTHWISE_INDEX_BLOCKS = (DepthwiseIndexBlock, HostDepthwiseIndexBlock)
 INDEXED_UPSAMPLES = (IndexedUpsample, HostIndexedUpsample)
-
-
-class DepthToSpaceDCR(torch.autograd.Function):
-    """(N, 4C, H, W) -> (N, C, 2H, 2W), channel ``p * C + c`` to position
-    ``p`` (row-major in its 2x2 window) of channel ``c``: ONNX's
-    ``DepthToSpace`` in its ``DCR`` mode, which ``F.pixel_shuffle`` (mode
-    ``CRD``, channel ``4c + p``) does not export."""
-
-    @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:
-        n, channels, height, width = x.shape
-        c = channels // WINDOW_POSITIONS
-        return x.reshape(n, WINDOW, WINDOW, c, height, width).permute(
-            0, 3, 4, 1, 5, 2).reshape(n, c, WINDOW * height, WINDOW * width)
-
-    @staticmethod
-    def symbolic(graph, x):
-        return graph.op('DepthToSpace', x, blocksize_i=WINDOW, mode_s='DCR')
 
 
 def conv_and_activation(
@@ -135,6 +118,28 @@ class MergedIndexBlock(nn.Module):
     convolution with 4 groups. Build it with :meth:`from_block`.
     """
 
+    # Inside the class: the cache key of a converted graph is the source of
+    # its modules' classes (runtimes/cache.py network_key), so a change here
+    # converts again.
+    class DepthToSpaceDCR(torch.autograd.Function):
+        """(N, 4C, H, W) -> (N, C, 2H, 2W), channel ``p * C + c`` to position
+        ``p`` (row-major in its 2x2 window) of channel ``c``: ONNX's
+        ``DepthToSpace`` in its ``DCR`` mode, which ``F.pixel_shuffle`` (mode
+        ``CRD``, channel ``4c + p``) does not export."""
+
+        @staticmethod
+        def forward(ctx, x: Tensor) -> Tensor:
+            n, channels, height, width = x.shape
+            c = channels // WINDOW_POSITIONS
+            windows = x.reshape(n, WINDOW, WINDOW, c, height, width)
+            return windows.permute(0, 3, 4, 1, 5, 2).reshape(
+                n, c, WINDOW * height, WINDOW * width)
+
+        @staticmethod
+        def symbolic(graph, x):
+            return graph.op(
+                'DepthToSpace', x, blocksize_i=WINDOW, mode_s='DCR')
+
     def __init__(self, layers, channels: int) -> None:
         super().__init__()
         self.channels = channels
@@ -142,8 +147,7 @@ class MergedIndexBlock(nn.Module):
             _merged_conv([position[depth][0] for position in layers],
                          groups=1 if depth == 0 else WINDOW_POSITIONS)
             for depth in range(len(layers[0])))
-        self.activations = nn.ModuleList(
-            layer[1] for layer in layers[0])
+        self.activations = nn.ModuleList(layer[1] for layer in layers[0])
 
     @classmethod
     def from_block(cls, block: nn.Module) -> Optional['MergedIndexBlock']:
@@ -168,7 +172,8 @@ class MergedIndexBlock(nn.Module):
         enc_idx = torch.softmax(
             dec_idx.reshape(n, WINDOW_POSITIONS, self.channels, height,
                             width), 1).reshape_as(dec_idx)
-        return DepthToSpaceDCR.apply(enc_idx), DepthToSpaceDCR.apply(dec_idx)
+        return (self.DepthToSpaceDCR.apply(enc_idx),
+                self.DepthToSpaceDCR.apply(dec_idx))
 
 
 class SplitFusion(nn.Module):
