@@ -59,9 +59,11 @@ INDEXED_UPSAMPLES = (IndexedUpsample, HostIndexedUpsample)
 def conv_and_activation(
         module: nn.Module) -> Optional[Tuple[nn.Conv2d, nn.Module]]:
     """A fused ``ConvModule`` as (convolution, activation): its norm folded
-    away (see :mod:`.fusion`), no explicit padding layer, in the order
-    convolution, norm, activation. None for any other module."""
+    away (see :mod:`.fusion`), zero padding in the convolution (no explicit
+    padding layer), in the order convolution, norm, activation. None for
+    any other module."""
     if not (isinstance(module, ConvModule) and not module.with_explicit_padding
+            and module.conv.padding_mode == 'zeros'
             and module.order == ('conv', 'norm', 'act')):
         return None
     if module.with_norm and not isinstance(module.norm, nn.Identity):
@@ -92,7 +94,7 @@ def _merged_conv(convs, groups: int) -> nn.Conv2d:
     return merged
 
 
-def _index_layers(block: DepthwiseIndexBlock):
+def _index_layers(block: nn.Module):
     """Each window position's index predictor as a list of (convolution,
     activation), or None where a predictor is not plain fused layers."""
     layers = []
@@ -100,8 +102,7 @@ def _index_layers(block: DepthwiseIndexBlock):
         parts = (list(predictor)
                  if isinstance(predictor, nn.Sequential) else [predictor])
         parts = [conv_and_activation(part) for part in parts]
-        if None in parts or any(conv.padding_mode != 'zeros'
-                                for conv, _ in parts):
+        if None in parts:
             return None
         layers.append(parts)
     return layers
@@ -140,9 +141,10 @@ class MergedIndexBlock(nn.Module):
             return graph.op(
                 'DepthToSpace', x, blocksize_i=WINDOW, mode_s='DCR')
 
-    def __init__(self, layers, channels: int) -> None:
+    def __init__(self, layers) -> None:
         super().__init__()
-        self.channels = channels
+        # Channels of one position's index map.
+        self.channels = layers[0][-1][0].out_channels
         self.convs = nn.ModuleList(
             _merged_conv([position[depth][0] for position in layers],
                          groups=1 if depth == 0 else WINDOW_POSITIONS)
@@ -160,7 +162,7 @@ class MergedIndexBlock(nn.Module):
         layers = _index_layers(block)
         if layers is None or layers[0][0][0].groups != 1:
             return None
-        return cls(layers, layers[0][0][0].in_channels)
+        return cls(layers)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """(N, C, H, W) -> encoder and decoder index maps, (N, C, H, W)."""
@@ -195,8 +197,7 @@ class SplitFusion(nn.Module):
         separable one keeps its form)."""
         parts = (conv_and_activation(layer.conv)
                  if isinstance(layer, INDEXED_UPSAMPLES) else None)
-        if (parts is None or parts[0].groups != 1
-                or parts[0].padding_mode != 'zeros'):
+        if parts is None or parts[0].groups != 1:
             return None
         return cls(*parts)
 
